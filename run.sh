@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Discovery's two entry points on a fresh Debian machine:
+#   ./run.sh demo   starts a local etcd in a temp folder, EchoServers and the EchoClient, then cleans up
+#   ./run.sh test   builds Release with warnings as errors and runs every test, one test project at a time
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_packages() {
+  local missing=()
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+  command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || missing+=(python3-grpcio)
+  /usr/bin/python3 -c 'import etcd3' >/dev/null 2>&1 || missing+=(python3-etcd3)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+case "${1:-}" in
+  test)
+    need_packages
+    dotnet build Discovery.sln -c Release -warnaserror -nologo -v:q
+    status=0
+    log=$(mktemp)
+    # One test project at a time: the integration tests start etcd and server processes, and 2 cores are enough
+    # only when they do not compete.
+    for project in tests/*.Tests/*.csproj; do
+      dotnet test "$project" -c Release --no-build --nologo -v:q 2>&1 | tee -a "$log" || status=1
+    done
+    passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    rm -f "$log"
+    echo "tests: $passed passed, $failed failed, $skipped skipped"
+    exit $status
+    ;;
+  demo)
+    need_packages
+    exec bash samples/demo.sh
+    ;;
+  *)
+    echo "usage: ./run.sh demo | ./run.sh test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,1 @@
+namespace Discovery.Hosting;
