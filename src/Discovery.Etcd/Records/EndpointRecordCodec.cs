@@ -1,0 +1,353 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Discovery.Etcd.Records;
+
+/// <summary>
+/// Reads and writes etcd's Go naming record, <c>{"Op":0,"Addr":"host:port","Metadata":…}</c>.
+/// Writes exactly those field names with <c>Op</c> the number 0; reads as Go does: field names case-insensitive,
+/// <c>Op</c> ignored, <c>Metadata</c> as a form string, a JSON object or null.
+/// </summary>
+internal static class EndpointRecordCodec
+{
+    /// <summary>The largest record value read; anything larger is rejected.</summary>
+    public const int MaxRecordBytes = 16 * 1024;
+
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        // The output is JSON for etcd, never HTML: keep '&' and '+' of the form string readable in etcdctl.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 16 };
+
+    /// <summary>Encodes one record.</summary>
+    public static byte[] Encode(string address, EndpointMetadata metadata, RecordMetadataFormat format)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        ArgumentNullException.ThrowIfNull(metadata);
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("Op", 0);
+            writer.WriteString("Addr", address);
+            if (format == RecordMetadataFormat.JsonObject)
+            {
+                writer.WriteStartObject("Metadata");
+                foreach (var (key, value) in EnumerateMetadata(metadata))
+                {
+                    if (key == EndpointMetadata.WeightKey)
+                    {
+                        writer.WriteNumber(key, metadata.Weight);
+                    }
+                    else
+                    {
+                        writer.WriteString(key, value);
+                    }
+                }
+
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteString("Metadata", FormatForm(metadata));
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The form-string encoding of <paramref name="metadata"/>: <c>id=…&amp;version=…&amp;weight=…&amp;zone=…&amp;…</c>.</summary>
+    public static string FormatForm(EndpointMetadata metadata)
+    {
+        var builder = new StringBuilder(64);
+        foreach (var (key, value) in EnumerateMetadata(metadata))
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged.
+    /// </summary>
+    public static bool TryDecode(
+        ReadOnlySpan<byte> value,
+        [NotNullWhen(true)] out EndpointRecord? record,
+        [NotNullWhen(false)] out string? reason)
+    {
+        record = null;
+        if (value.IsEmpty)
+        {
+            reason = "the value is empty";
+            return false;
+        }
+
+        if (value.Length > MaxRecordBytes)
+        {
+            reason = $"the value is {value.Length} bytes, over the {MaxRecordBytes} byte limit";
+            return false;
+        }
+
+        string? address = null;
+        var metadata = EndpointMetadata.Empty;
+        try
+        {
+            var reader = new Utf8JsonReader(value, s_readerOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                reason = "the value is not a JSON object";
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isAddress = reader.ValueTextEquals("Addr") || NameEquals(ref reader, "addr");
+                var isMetadata = !isAddress && (reader.ValueTextEquals("Metadata") || NameEquals(ref reader, "metadata"));
+                reader.Read();
+                if (isAddress)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        reason = "Addr is not a string";
+                        return false;
+                    }
+
+                    address = reader.GetString();
+                }
+                else if (isMetadata)
+                {
+                    if (!TryReadMetadata(ref reader, out metadata!, out reason))
+                    {
+                        return false;
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            // Anything after the closing brace makes the value invalid JSON, as Go's decoder would say.
+            if (reader.Read())
+            {
+                reason = "the value has data after its JSON object";
+                return false;
+            }
+        }
+        catch (JsonException ex)
+        {
+            reason = "the value is not valid JSON: " + ex.Message;
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(address))
+        {
+            reason = "the record has no Addr";
+            return false;
+        }
+
+        if (!TryParseAddress(address, out var host, out var port, out reason))
+        {
+            return false;
+        }
+
+        record = new EndpointRecord(address, host, port, metadata);
+        return true;
+    }
+
+    /// <summary>Splits <c>host:port</c> or <c>[v6]:port</c>; the port must be 1 to 65535.</summary>
+    public static bool TryParseAddress(
+        string address,
+        [NotNullWhen(true)] out string? host,
+        out int port,
+        [NotNullWhen(false)] out string? reason)
+    {
+        host = null;
+        port = 0;
+        int colon;
+        if (address.StartsWith('['))
+        {
+            var close = address.IndexOf(']', StringComparison.Ordinal);
+            if (close < 2 || close + 1 >= address.Length || address[close + 1] != ':')
+            {
+                reason = $"Addr '{address}' is not [host]:port";
+                return false;
+            }
+
+            host = address[1..close];
+            colon = close + 1;
+        }
+        else
+        {
+            colon = address.LastIndexOf(':');
+            if (colon <= 0 || address.AsSpan(0, colon).Contains(':'))
+            {
+                reason = $"Addr '{address}' is not host:port";
+                return false;
+            }
+
+            host = address[..colon];
+        }
+
+        var portText = address.AsSpan(colon + 1);
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            host = null;
+            reason = $"Addr '{address}' has no valid port (1 to 65535)";
+            return false;
+        }
+
+        foreach (var c in host)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '/')
+            {
+                host = null;
+                reason = $"Addr '{address}' has an invalid host";
+                return false;
+            }
+        }
+
+        reason = null;
+        return true;
+    }
+
+    private static bool NameEquals(ref Utf8JsonReader reader, string lowerName) =>
+        string.Equals(reader.GetString(), lowerName, StringComparison.OrdinalIgnoreCase);
+
+    private static bool TryReadMetadata(
+        ref Utf8JsonReader reader,
+        [NotNullWhen(true)] out EndpointMetadata? metadata,
+        [NotNullWhen(false)] out string? reason)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return TryParseForm(reader.GetString()!, out metadata, out reason);
+            case JsonTokenType.StartObject:
+                var values = new Dictionary<string, string>(StringComparer.Ordinal);
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var key = reader.GetString()!;
+                    reader.Read();
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.String:
+                            values[key] = reader.GetString()!;
+                            break;
+                        case JsonTokenType.Number:
+                        case JsonTokenType.True:
+                        case JsonTokenType.False:
+                            values[key] = Encoding.UTF8.GetString(reader.ValueSpan);
+                            break;
+                        default:
+                            // Nested values and nulls carry nothing a picker can use.
+                            reader.Skip();
+                            break;
+                    }
+                }
+
+                return TryCreate(values, out metadata, out reason);
+            default:
+                // Go accepts any JSON here; null, numbers and arrays carry no metadata we can use.
+                reader.Skip();
+                metadata = EndpointMetadata.Empty;
+                reason = null;
+                return true;
+        }
+    }
+
+    private static bool TryParseForm(
+        string form,
+        [NotNullWhen(true)] out EndpointMetadata? metadata,
+        [NotNullWhen(false)] out string? reason)
+    {
+        if (form.Length == 0)
+        {
+            metadata = EndpointMetadata.Empty;
+            reason = null;
+            return true;
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in form.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Unescape(equals < 0 ? pair : pair[..equals]);
+            var value = equals < 0 ? string.Empty : Unescape(pair[(equals + 1)..]);
+            if (key.Length > 0)
+            {
+                values[key] = value;
+            }
+        }
+
+        return TryCreate(values, out metadata, out reason);
+    }
+
+    private static string Unescape(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+
+    private static bool TryCreate(
+        Dictionary<string, string> values,
+        [NotNullWhen(true)] out EndpointMetadata? metadata,
+        [NotNullWhen(false)] out string? reason)
+    {
+        metadata = null;
+        var weight = EndpointMetadata.DefaultWeight;
+        if (values.Remove(EndpointMetadata.WeightKey, out var weightText)
+            && weightText.Length > 0
+            && (!int.TryParse(weightText, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight <= 0))
+        {
+            reason = $"weight '{weightText}' is not a positive integer";
+            return false;
+        }
+
+        values.Remove(EndpointMetadata.IdKey, out var id);
+        values.Remove(EndpointMetadata.VersionKey, out var version);
+        values.Remove(EndpointMetadata.ZoneKey, out var zone);
+        metadata = new EndpointMetadata(id, version, weight, zone, values);
+        reason = null;
+        return true;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> EnumerateMetadata(EndpointMetadata metadata)
+    {
+        if (metadata.InstanceId is { } id)
+        {
+            yield return new(EndpointMetadata.IdKey, id);
+        }
+
+        if (metadata.Version is { } version)
+        {
+            yield return new(EndpointMetadata.VersionKey, version);
+        }
+
+        yield return new(EndpointMetadata.WeightKey, metadata.Weight.ToString(CultureInfo.InvariantCulture));
+
+        if (metadata.Zone is { } zone)
+        {
+            yield return new(EndpointMetadata.ZoneKey, zone);
+        }
+
+        foreach (var (key, value) in metadata.Properties.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (value.Length > 0)
+            {
+                yield return new(key, value);
+            }
+        }
+    }
+}
