@@ -52,6 +52,25 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNode
     }
 
     [Fact]
+    public async Task Sigterm_EtcdHung_OwnPartTakesAtMostDrainDelayPlusTwoSeconds()
+    {
+        await using var node = await EtcdNode.StartAsync();
+        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "hung-echo", "--Discovery:Registration:DrainDelay=00:00:01");
+        await server.WaitRegisteredAsync();
+
+        // A hung etcd (SIGSTOP) is the worst case: calls are neither refused nor answered.
+        node.Pause();
+        server.Process.SendSignal(SigTerm);
+        var exit = await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        node.Resume();
+
+        Assert.Equal(0, exit);
+        var drained = server.Process.StandardOutputLines.Single(l => l.Contains("Drain delay of hung-echo over after", StringComparison.Ordinal));
+        var elapsedMs = int.Parse(drained.Split("over after ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(elapsedMs, 1000, 3000);
+    }
+
+    [Fact]
     public async Task Kill9_Registered_KeyDisappearsAfterLeaseTtl()
     {
         await using var server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "kill-echo");
