@@ -172,12 +172,26 @@ public sealed class EtcdNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Freezes etcd with SIGSTOP: connections stay open but nothing answers (a hung server).</summary>
+    /// <summary>
+    /// Freezes etcd with SIGSTOP: connections stay open but nothing answers (a hung server). Returns once every etcd
+    /// thread is stopped (at most ~2 s).
+    /// </summary>
     public void Pause()
     {
         var process = _process is { HasExited: false } p ? p : throw new InvalidOperationException($"etcd '{Name}' is not running.");
         LibC.TrySignal(process.Id, LibC.SigStop);
         _paused = true;
+        var clock = Stopwatch.StartNew();
+        var spinner = default(SpinWait);
+        while (!ProcFs.IsStopped(process.Id))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(2))
+            {
+                throw new InvalidOperationException($"etcd '{Name}' (pid {process.Id}) did not stop within 2 s of SIGSTOP.");
+            }
+
+            spinner.SpinOnce();
+        }
     }
 
     /// <summary>Lets a paused etcd continue (SIGCONT).</summary>
@@ -281,8 +295,18 @@ public sealed class EtcdNode : IAsyncDisposable
 
         try
         {
-            _controlClient ??= CreateAnonymousClient();
-            return await _controlClient.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(1), cancellationToken: ct).ConfigureAwait(false);
+            var client = _controlClient;
+            if (client is null)
+            {
+                var created = CreateAnonymousClient();
+                client = Interlocked.CompareExchange(ref _controlClient, created, null) ?? created;
+                if (!ReferenceEquals(client, created))
+                {
+                    created.Dispose();
+                }
+            }
+
+            return await client.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(1), cancellationToken: ct).ConfigureAwait(false);
         }
         catch (RpcException)
         {
