@@ -142,8 +142,9 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
 
                 Fail(string.IsNullOrEmpty(ended.CancelReason) ? "etcd cancelled the watch" : "etcd cancelled the watch: " + ended.CancelReason);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping: a cancelled call surfaces as OperationCanceledException or RpcException(Cancelled).
                 return;
             }
             catch (Exception ex)
