@@ -42,6 +42,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
     private volatile ServiceView _current;
     private long _number;
     private long _currentNumber;
+    private long _builtVersion = -1;
     private DateTimeOffset _confirmedAt;
     private string? _problem;
 
@@ -336,9 +337,16 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
     private void PublishLocked()
     {
         var previous = _current;
+        var endpoints = previous.Endpoints;
+        if (_builtVersion != _state.Version)
+        {
+            endpoints = _state.IsSynced ? _state.BuildEndpoints() : [];
+            _builtVersion = _state.Version;
+        }
+
         var view = new ServiceView(
             Service,
-            _state.IsSynced ? _state.BuildEndpoints() : [],
+            endpoints,
             _state.IsSynced,
             _state.Revision,
             _state.IsSynced ? _confirmedAt : DateTimeOffset.MinValue,
@@ -346,7 +354,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         _current = view;
         if (previous.IsSynced != view.IsSynced
             || previous.Problem != view.Problem
-            || !previous.Endpoints.SequenceEqual(view.Endpoints))
+            || (!ReferenceEquals(previous.Endpoints, endpoints) && !previous.Endpoints.SequenceEqual(endpoints)))
         {
             _currentNumber = ++_number;
             _dispatcher.Post(new NumberedView(_currentNumber, view));

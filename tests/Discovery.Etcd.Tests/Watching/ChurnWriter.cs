@@ -76,6 +76,11 @@ internal sealed class ChurnWriter : IAsyncDisposable
             }
             catch (Exception ex) when (ex is RpcException or OperationCanceledException)
             {
+                if (ex is RpcException rpc)
+                {
+                    _connection.ReportFailure(rpc);
+                }
+
                 Interlocked.Increment(ref _failures);
             }
             finally

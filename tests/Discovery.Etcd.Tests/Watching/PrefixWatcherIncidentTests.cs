@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Discovery.Etcd.Diagnostics;
 using Discovery.Testing;
 using Xunit.Abstractions;
 
@@ -51,6 +52,7 @@ public sealed class PrefixWatcherIncidentTests(ITestOutputHelper output)
         scenario.Churn.Resume();
         await scenario.ChurnThenConvergeAsync("after a restart with wiped data, past the grace period", grace + ChurnScenario.Convergence);
         Assert.Equal(1, scenario.Watcher.Logs.Count("GraceExpired"));
+        Assert.True(scenario.Watcher.Counter(WatchMetrics.ResyncsName) >= 1, "the data-loss resync is counted");
     }
 
     [Fact]
@@ -71,6 +73,7 @@ public sealed class PrefixWatcherIncidentTests(ITestOutputHelper output)
 
         Assert.True(compactedTo > resumeFrom, $"compacted to {compactedTo}, past the watcher's resume point {resumeFrom}");
         await scenario.ChurnThenConvergeAsync("after a compaction while cut off");
+        Assert.True(scenario.Watcher.Counter(WatchMetrics.ResyncsName) >= 1, "the resync is counted");
     }
 
     [Fact]

@@ -84,6 +84,36 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
         await Eventually.UntilAsync(() => watcher.Watcher.Current.Endpoints.Count == 2, Deadline, "a new write arrives");
     }
 
+    [Fact]
+    public async Task Watch_TlsAndAuthEtcdRestarted_AuthenticatesAgainAndSeesNewRecords()
+    {
+        await using var node = await EtcdNode.StartAsync(new EtcdNodeOptions { Tls = true, EnableAuth = true });
+        var certificates = node.Certificates!;
+        await using var watcher = WatcherUnderTest.Start(node.ClientUrl, "echo", output, configure: o =>
+        {
+            o.Username = "root";
+            o.Password = node.Options.RootPassword;
+            o.Tls = new EtcdTlsOptions { CaFile = certificates.CaFile, CertFile = certificates.ClientCertFile, KeyFile = certificates.ClientKeyFile };
+        });
+        using var writer = watcher.ConnectTo(node.ClientUrl);
+        await ServiceRecords.PutAsync(writer, "echo", Addresses[0]);
+        await watcher.WaitSyncedAsync(v => v.Endpoints.Count == 1);
+
+        // etcd forgets its simple auth tokens when it restarts: the watcher must log in again.
+        await node.RestartAsync();
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await ServiceRecords.PutAsync(writer, "echo", Addresses[1]);
+                return true;
+            },
+            Deadline,
+            "a write after the restart");
+
+        await watcher.ConvergesAsync(writer, Deadline, "after a restart that invalidated the auth token");
+        Assert.Equal(2, watcher.Watcher.Current.Endpoints.Count);
+    }
+
     private static double AgeSeconds(WatcherUnderTest watcher) =>
         watcher.Watcher.Current.AgeAt(DateTimeOffset.UtcNow).TotalSeconds;
 

@@ -2,6 +2,7 @@ using Discovery.Etcd.Connection;
 using Discovery.Etcd.Records;
 using Etcdserverpb;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Discovery.Etcd.Tests.Watching;
 
@@ -20,10 +21,21 @@ internal static class ServiceRecords
         return PutRawAsync(connection, ServiceKeys.ServicePrefix(connection.KeyPrefix, service) + (name ?? address), EndpointRecordCodec.Encode(address, metadata, format));
     }
 
-    public static async Task PutRawAsync(EtcdConnection connection, string key, byte[] value) =>
-        await connection.KV.PutAsync(
-            new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value) },
-            connection.UnaryOptions(CancellationToken.None));
+    public static async Task PutRawAsync(EtcdConnection connection, string key, byte[] value)
+    {
+        try
+        {
+            await connection.KV.PutAsync(
+                new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value) },
+                connection.UnaryOptions(CancellationToken.None));
+        }
+        catch (RpcException ex)
+        {
+            // A restarted etcd forgot our auth token: the next call logs in again.
+            connection.ReportFailure(ex);
+            throw;
+        }
+    }
 
     public static async Task DeleteAsync(EtcdConnection connection, string service, string name) =>
         await connection.KV.DeleteRangeAsync(

@@ -73,7 +73,8 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
         ITestOutputHelper output,
         TimeSpan? gracePeriod = null,
         string? keyPrefix = null,
-        WatchTimings? timings = null)
+        WatchTimings? timings = null,
+        Action<EtcdOptions>? configure = null)
     {
         var options = new EtcdOptions
         {
@@ -81,15 +82,23 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
             KeyPrefix = keyPrefix ?? $"t{Guid.NewGuid():N}"[..9] + "/",
             DataLossGracePeriod = gracePeriod ?? TimeSpan.FromSeconds(15),
         };
+        configure?.Invoke(options);
         return new WatcherUnderTest(options, service, output, timings);
     }
 
-    /// <summary>A second connection to etcd with the watcher's options (key prefix included), for writing and reading.</summary>
-    public EtcdConnection ConnectTo(string endpoints) => new(new EtcdOptions
+    /// <summary>A second connection to etcd with the watcher's options (key prefix, credentials), for writing and reading.</summary>
+    public EtcdConnection ConnectTo(string endpoints)
     {
-        Endpoints = [.. endpoints.Split(',')],
-        KeyPrefix = Connection.KeyPrefix,
-    });
+        var options = Connection.Options;
+        return new(new EtcdOptions
+        {
+            Endpoints = [.. endpoints.Split(',')],
+            KeyPrefix = options.KeyPrefix,
+            Username = options.Username,
+            Password = options.Password,
+            Tls = options.Tls,
+        });
+    }
 
     /// <summary>The sum of a counter's measurements for this watcher's service.</summary>
     public long Counter(string name) => _counters.GetValueOrDefault(name);
