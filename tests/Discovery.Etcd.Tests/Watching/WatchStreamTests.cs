@@ -49,7 +49,8 @@ public sealed class WatchStreamTests
         var failure = await Assert.ThrowsAsync<WatchInterruptedException>(() => run.WaitAsync(TimeSpan.FromSeconds(10)));
         node.Resume();
 
-        Assert.InRange(clock.Elapsed, Fast.HangTimeout - Fast.ProgressInterval, Fast.HangTimeout + (3 * Fast.ProgressInterval));
+        // The upper margin absorbs scheduling delays on a busy 2-core machine.
+        Assert.InRange(clock.Elapsed, Fast.HangTimeout - Fast.ProgressInterval, Fast.HangTimeout + TimeSpan.FromSeconds(2));
         Assert.Contains("did not answer", failure.Message, StringComparison.Ordinal);
     }
 
