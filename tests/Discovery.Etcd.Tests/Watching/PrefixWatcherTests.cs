@@ -75,6 +75,38 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Subscribe_SubscriberBlocked_ViewKeepsFollowingEtcd()
+    {
+        await using var watcher = Watch("blocked");
+        using var writer = watcher.ConnectTo(etcd.Node.ClientUrl);
+        await watcher.WaitSyncedAsync();
+        using var release = new ManualResetEventSlim();
+        var entered = 0;
+        using var blocking = watcher.Watcher.Subscribe(view =>
+        {
+            // The initial view is delivered inside Subscribe; block on the first change, which comes off the loop.
+            if (view.Endpoints.Count > 0)
+            {
+                Interlocked.Increment(ref entered);
+                release.Wait(TimeSpan.FromSeconds(10));
+            }
+        });
+
+        try
+        {
+            await ServiceRecords.PutAsync(writer, "blocked", "10.0.0.1:80");
+            await Eventually.UntilAsync(() => Volatile.Read(ref entered) >= 1, Deadline, "the subscriber is blocked in a call");
+            await ServiceRecords.PutAsync(writer, "blocked", "10.0.0.2:80");
+
+            await Eventually.UntilAsync(() => Addresses(watcher) == "10.0.0.1:80,10.0.0.2:80", Deadline, "the view moves on while the subscriber is blocked");
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [Fact]
     public async Task Watch_HundredMalformedAmongHundredValid_SeesExactlyTheValidOnesAndCountsHundred()
     {
         var prefix = NewPrefix();
