@@ -102,7 +102,9 @@ public sealed class EtcdConnectionSecurityTests
     {
         // etcd's simple tokens live in memory: every token the connection holds is unknown after a restart.
         await using var node = await EtcdNode.StartAsync(new EtcdNodeOptions { EnableAuth = true });
-        using var connection = new EtcdConnection(EtcdTestConnections.OptionsFor(node));
+        var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        using var connection = new EtcdConnection(EtcdTestConnections.OptionsFor(node), loggerFactory);
         await connection.PutAsync("auth/key", "before");
 
         await node.RestartAsync();
@@ -123,5 +125,6 @@ public sealed class EtcdConnectionSecurityTests
             "a put succeeds after the restart");
 
         Assert.Equal("after", await connection.GetAsync("auth/key"));
+        Assert.Contains(logs.Messages, m => m.Contains("Dropped the etcd auth token", StringComparison.Ordinal));
     }
 }
