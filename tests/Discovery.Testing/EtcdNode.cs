@@ -327,7 +327,7 @@ public sealed class EtcdNode : IAsyncDisposable
         startInfo.ArgumentList.Add("-c");
         startInfo.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$DISCOVERY_ETCD_LOG\" 2>&1");
         startInfo.ArgumentList.Add(EtcdPath);
-        foreach (var argument in BuildArguments())
+        foreach (var argument in EtcdCommandLine.Build(this))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -431,43 +431,6 @@ public sealed class EtcdNode : IAsyncDisposable
 
         var certificates = Certificates!;
         return new EtcdClient(ClientUrl, o => certificates.ConfigureClient(o), configureChannelOptions: FastReconnect);
-    }
-
-    private List<string> BuildArguments()
-    {
-        var scheme = IsTls ? "https" : "http";
-        var clientUrl = $"{scheme}://127.0.0.1:{ClientPort}";
-        var arguments = new List<string>
-        {
-            "--name", Name,
-            "--data-dir", DataDirectory,
-            "--listen-client-urls", clientUrl,
-            "--advertise-client-urls", clientUrl,
-            "--listen-peer-urls", PeerUrl,
-            "--initial-advertise-peer-urls", PeerUrl,
-            "--initial-cluster", InitialCluster,
-            "--initial-cluster-state", "new",
-            "--initial-cluster-token", ClusterToken,
-            "--heartbeat-interval", "100",
-            "--election-timeout", "1000",
-            "--enable-pprof=false",
-            "--logger=zap",
-            "--log-outputs=stderr",
-        };
-        if (IsTls)
-        {
-            var certificates = Certificates!;
-            arguments.AddRange(
-            [
-                "--cert-file", certificates.ServerCertFile,
-                "--key-file", certificates.ServerKeyFile,
-                "--trusted-ca-file", certificates.CaFile,
-                "--client-cert-auth",
-            ]);
-        }
-
-        arguments.AddRange(_options.ExtraArguments);
-        return arguments;
     }
 
     private InvalidOperationException StartFailure(string what) => new(
