@@ -160,9 +160,11 @@ internal sealed class EtcdConnection : IDisposable
     private static ServiceConfig CreateServiceConfig()
     {
         // A member that just died fails the calls already routed to it with Unavailable; repeating them lets
-        // round_robin send them to a member that lives, within the same deadline. Only unary methods: a retried
-        // stream would buffer what it sends. Put, Txn and LeaseGrant may then apply twice; etcd treats a repeated
-        // put of the same value as harmless and an orphaned lease expires.
+        // round_robin send them to a member that lives, within the same deadline. Unavailable does not prove that
+        // etcd did nothing, so only methods whose repetition is harmless are repeated: reads, Put (the same value
+        // again), DeleteRange, LeaseGrant (an extra lease expires unused). Txn and LeaseRevoke are not (a repeated
+        // put-if-absent would fail its compare, a repeated revoke would say "lease not found"), nor streams (a
+        // repeated stream buffers what it sends).
         var retry = new MethodConfig
         {
             RetryPolicy = new RetryPolicy
@@ -174,14 +176,20 @@ internal sealed class EtcdConnection : IDisposable
                 RetryableStatusCodes = { StatusCode.Unavailable },
             },
         };
-        retry.Names.Add(new MethodName { Service = "etcdserverpb.KV" });
-        foreach (var method in new[] { "LeaseGrant", "LeaseRevoke", "LeaseTimeToLive", "LeaseLeases" })
+        foreach (var (service, method) in new[]
         {
-            retry.Names.Add(new MethodName { Service = "etcdserverpb.Lease", Method = method });
+            ("etcdserverpb.KV", "Range"),
+            ("etcdserverpb.KV", "Put"),
+            ("etcdserverpb.KV", "DeleteRange"),
+            ("etcdserverpb.Lease", "LeaseGrant"),
+            ("etcdserverpb.Lease", "LeaseTimeToLive"),
+            ("etcdserverpb.Lease", "LeaseLeases"),
+            ("etcdserverpb.Maintenance", "Status"),
+            ("etcdserverpb.Auth", "Authenticate"),
+        })
+        {
+            retry.Names.Add(new MethodName { Service = service, Method = method });
         }
-
-        retry.Names.Add(new MethodName { Service = "etcdserverpb.Maintenance", Method = "Status" });
-        retry.Names.Add(new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" });
 
         return new ServiceConfig
         {
