@@ -49,8 +49,9 @@ internal sealed class EtcdConnection : IDisposable
             KeepAlivePingDelay = options.KeepAliveInterval,
             KeepAlivePingTimeout = options.KeepAliveInterval,
 
-            // Pings only while streams are open: etcd counts a ping on a connection without streams as abuse and
-            // answers the third with GOAWAY; unary calls have their own deadlines.
+            // Pings only while calls are open: etcd's gRPC server (grpc-go, PermitWithoutStream off) counts pings on
+            // a connection without streams as abuse and closes it after a few; unary calls have their own deadlines.
+            // The interval itself is kept at or above etcd's 5 s minimum by the options validator.
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
@@ -215,7 +216,8 @@ internal sealed class EtcdConnection : IDisposable
 
         if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile))
         {
-            // Linux's TLS stack needs the key in an exportable store form, hence the PKCS#12 round trip.
+            // A key loaded from PEM is ephemeral; the PKCS#12 round trip gives a persisted-style key that every
+            // platform's TLS stack accepts for client authentication (see notes/etcd-client.md).
             using var pem = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);
             clientCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
 

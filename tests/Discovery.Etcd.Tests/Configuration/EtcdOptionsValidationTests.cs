@@ -1,4 +1,6 @@
+using Discovery.Etcd.Connection;
 using Discovery.Etcd.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -66,6 +68,19 @@ public sealed class EtcdOptionsValidationTests
 
         await host.StartAsync();
         await host.StopAsync();
+    }
+
+    [Fact]
+    public void AddDiscoveryEtcd_BoundOptions_ProviderSharesOneConnectionWithTheNormalizedPrefix()
+    {
+        using var host = BuildHost(Valid, "Discovery:Etcd:KeyPrefix=prod/eu");
+        var options = host.Services.GetRequiredService<IOptions<EtcdOptions>>().Value;
+        var provider = host.Services.GetRequiredService<EtcdConnectionProvider>();
+
+        var connection = provider.GetConnection(options);
+
+        Assert.Same(connection, provider.GetConnection(host.Services.GetRequiredService<IOptions<EtcdOptions>>().Value));
+        Assert.Equal("prod/eu/", connection.KeyPrefix);
     }
 
     [Fact]
