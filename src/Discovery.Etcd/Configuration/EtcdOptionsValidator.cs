@@ -98,6 +98,11 @@ internal sealed class EtcdOptionsValidator : IValidateOptions<EtcdOptions>
             return "is empty: give an etcd URL such as http://127.0.0.1:2379.";
         }
 
+        if (endpoint.Contains(',', StringComparison.Ordinal))
+        {
+            return $"'{endpoint}' holds a ',': give one URL per entry ({Section}:Endpoints:0, {Section}:Endpoints:1, …).";
+        }
+
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var parsed) || string.IsNullOrEmpty(parsed.Host))
         {
             return $"'{endpoint}' is not an absolute URL such as http://127.0.0.1:2379.";

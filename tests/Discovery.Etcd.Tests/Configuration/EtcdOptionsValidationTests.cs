@@ -18,6 +18,7 @@ public sealed class EtcdOptionsValidationTests
         { [], "Discovery:Etcd:Endpoints is required" },
         { [Valid, "Discovery:Etcd:Endpoints:1="], "Discovery:Etcd:Endpoints:1 is empty" },
         { ["Discovery:Etcd:Endpoints:0=not a url"], "Discovery:Etcd:Endpoints:0 'not a url' is not an absolute URL" },
+        { ["Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379,http://127.0.0.2:2379"], "Discovery:Etcd:Endpoints:0 'http://127.0.0.1:2379,http://127.0.0.2:2379' holds a ','" },
         { ["Discovery:Etcd:Endpoints:0=grpc://127.0.0.1:2379"], "Discovery:Etcd:Endpoints:0 'grpc://127.0.0.1:2379' has the scheme 'grpc'" },
         { ["Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379/v3"], "Discovery:Etcd:Endpoints:0 'http://127.0.0.1:2379/v3' has a path" },
         { ["Discovery:Etcd:Endpoints:0=http://127.0.0.1"], "Discovery:Etcd:Endpoints:0 'http://127.0.0.1' has no port" },
