@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Etcdserverpb;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
@@ -20,69 +21,84 @@ namespace Discovery.Etcd.Connection;
 internal sealed class EtcdConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly ServiceProvider _channelServices;
+    private readonly X509Certificate2? _clientCertificate;
     private readonly EtcdAuthenticator? _authenticator;
     private readonly CallCredentials? _callCredentials;
+    private readonly TimeProvider _time;
 
-    public EtcdConnection(EtcdOptions options, ILoggerFactory? loggerFactory = null)
+    /// <summary>Opens nothing yet: the channel connects on the first call.</summary>
+    /// <param name="options">Validated options (see <see cref="EtcdOptionsValidator"/>).</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="timeProvider">The clock for deadlines and token lifetimes; the system clock when null.</param>
+    public EtcdConnection(EtcdOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         KeyPrefix = Records.ServiceKeys.NormalizeKeyPrefix(options.KeyPrefix);
+        _time = timeProvider ?? TimeProvider.System;
+        loggerFactory ??= NullLoggerFactory.Instance;
 
         var endpoints = options.Endpoints.Select(e => new Uri(e, UriKind.Absolute)).ToArray();
-        var useTls = endpoints.Any(e => e.Scheme == Uri.UriSchemeHttps);
-        var addresses = endpoints.Select(e => new BalancerAddress(e.Host, e.Port)).ToArray();
+        UsesTls = endpoints.Any(e => e.Scheme == Uri.UriSchemeHttps);
+        var addresses = endpoints.Select(e => new BalancerAddress(e.DnsSafeHost, e.Port)).ToArray();
 
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = options.ConnectTimeout,
             KeepAlivePingDelay = options.KeepAliveInterval,
             KeepAlivePingTimeout = options.KeepAliveInterval,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+
+            // Pings only while calls are open: etcd's gRPC server (grpc-go, PermitWithoutStream off) counts pings on
+            // a connection without streams as abuse and closes it after a few; unary calls have their own deadlines.
+            // The interval itself is kept at or above etcd's 5 s minimum by the options validator.
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
         };
-        if (useTls)
+        if (UsesTls)
         {
-            handler.SslOptions = CreateSslOptions(options.Tls);
+            handler.SslOptions = CreateSslOptions(options.Tls, out _clientCertificate);
         }
 
         var services = new ServiceCollection();
         services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => addresses));
-        if (loggerFactory is not null)
-        {
-            services.AddSingleton(loggerFactory);
-        }
+        services.AddSingleton(loggerFactory);
+        _channelServices = services.BuildServiceProvider();
 
         _channel = GrpcChannel.ForAddress("static:///etcd", new GrpcChannelOptions
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
-            Credentials = useTls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
+            Credentials = UsesTls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
+
+            // etcd's auth tokens travel as call credentials, with or without TLS, as etcd's own clients send them.
             UnsafeUseInsecureChannelCallCredentials = true,
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
             MaxReconnectBackoff = TimeSpan.FromSeconds(1),
             MaxReceiveMessageSize = null,
-            ServiceProvider = services.BuildServiceProvider(),
-            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
+            ServiceProvider = _channelServices,
+            ServiceConfig = CreateServiceConfig(),
         });
 
-        var invoker = _channel.CreateCallInvoker();
+        var channelInvoker = _channel.CreateCallInvoker();
+        if (!string.IsNullOrEmpty(options.Username))
+        {
+            _authenticator = new EtcdAuthenticator(
+                new Auth.AuthClient(channelInvoker.Intercept(new EtcdCallInterceptor(null, UsesTls))),
+                options.Username,
+                options.Password ?? string.Empty,
+                options.RequestTimeout,
+                _time,
+                loggerFactory);
+            _callCredentials = CallCredentials.FromInterceptor(_authenticator.AddTokenAsync);
+        }
+
+        var invoker = channelInvoker.Intercept(new EtcdCallInterceptor(_authenticator, UsesTls));
         KV = new KV.KVClient(invoker);
         Watch = new Watch.WatchClient(invoker);
         Lease = new Lease.LeaseClient(invoker);
         Maintenance = new Maintenance.MaintenanceClient(invoker);
-
-        if (!string.IsNullOrEmpty(options.Username))
-        {
-            _authenticator = new EtcdAuthenticator(
-                new Auth.AuthClient(invoker),
-                options.Username,
-                options.Password ?? string.Empty,
-                options.RequestTimeout,
-                loggerFactory ?? NullLoggerFactory.Instance);
-            _callCredentials = CallCredentials.FromInterceptor(_authenticator.AddTokenAsync);
-        }
     }
 
     /// <summary>The options this connection was made from.</summary>
@@ -90,6 +106,9 @@ internal sealed class EtcdConnection : IDisposable
 
     /// <summary>The normalized key prefix (ends with <c>/</c>, or empty).</summary>
     public string KeyPrefix { get; }
+
+    /// <summary>True when the endpoints are <c>https</c>.</summary>
+    public bool UsesTls { get; }
 
     /// <summary>dotnet-etcd's generated KV client.</summary>
     public KV.KVClient KV { get; }
@@ -106,7 +125,7 @@ internal sealed class EtcdConnection : IDisposable
     /// <summary>Options for a unary call: the configured deadline, the token, auth.</summary>
     public CallOptions UnaryOptions(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         new(
-            deadline: DateTime.UtcNow + (timeout ?? Options.RequestTimeout),
+            deadline: _time.GetUtcNow().UtcDateTime + (timeout ?? Options.RequestTimeout),
             cancellationToken: cancellationToken,
             credentials: _callCredentials);
 
@@ -116,21 +135,73 @@ internal sealed class EtcdConnection : IDisposable
 
     /// <summary>
     /// Tells the connection that a call failed; an authentication failure makes the next call fetch a new token
-    /// (etcd forgets tokens when it restarts or loses its data).
+    /// (etcd forgets tokens when it restarts or loses its data). Failures of calls made through this connection's
+    /// clients are seen already; this is for errors found in replies, such as a watch cancelled with
+    /// "permission denied" because the token it was opened with is no longer valid.
     /// </summary>
     public void ReportFailure(RpcException exception)
     {
-        if (exception.StatusCode is StatusCode.Unauthenticated
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied
+            || EtcdCallErrors.IsStaleToken(exception)
             || exception.Status.Detail.Contains("auth token", StringComparison.OrdinalIgnoreCase))
         {
             _authenticator?.Invalidate();
         }
     }
 
-    public void Dispose() => _channel.Dispose();
-
-    private static SslClientAuthenticationOptions CreateSslOptions(EtcdTlsOptions tls)
+    public void Dispose()
     {
+        _channel.Dispose();
+        _channelServices.Dispose();
+        _authenticator?.Dispose();
+        _clientCertificate?.Dispose();
+    }
+
+    private static ServiceConfig CreateServiceConfig()
+    {
+        // A member that just died fails the calls already routed to it with Unavailable; repeating them lets
+        // round_robin send them to a member that lives, within the same deadline. Unavailable does not prove that
+        // etcd did nothing, so only methods whose repetition is harmless are repeated: reads, Put (the same value
+        // again), DeleteRange, LeaseGrant (an extra lease expires unused). Txn and LeaseRevoke are not (a repeated
+        // put-if-absent would fail its compare, a repeated revoke would say "lease not found"), nor streams (a
+        // repeated stream buffers what it sends).
+        var retry = new MethodConfig
+        {
+            RetryPolicy = new RetryPolicy
+            {
+                MaxAttempts = 4,
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxBackoff = TimeSpan.FromMilliseconds(500),
+                BackoffMultiplier = 2,
+                RetryableStatusCodes = { StatusCode.Unavailable },
+            },
+        };
+        foreach (var (service, method) in new[]
+        {
+            ("etcdserverpb.KV", "Range"),
+            ("etcdserverpb.KV", "Put"),
+            ("etcdserverpb.KV", "DeleteRange"),
+            ("etcdserverpb.Lease", "LeaseGrant"),
+            ("etcdserverpb.Lease", "LeaseTimeToLive"),
+            ("etcdserverpb.Lease", "LeaseLeases"),
+            ("etcdserverpb.Maintenance", "Status"),
+            ("etcdserverpb.Auth", "Authenticate"),
+        })
+        {
+            retry.Names.Add(new MethodName { Service = service, Method = method });
+        }
+
+        return new ServiceConfig
+        {
+            LoadBalancingConfigs = { new RoundRobinConfig() },
+            MethodConfigs = { retry },
+        };
+    }
+
+    private static SslClientAuthenticationOptions CreateSslOptions(EtcdTlsOptions tls, out X509Certificate2? clientCertificate)
+    {
+        clientCertificate = null;
         var ssl = new SslClientAuthenticationOptions();
         if (!string.IsNullOrEmpty(tls.CaFile))
         {
@@ -145,10 +216,14 @@ internal sealed class EtcdConnection : IDisposable
 
         if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile))
         {
-            // Linux's TLS stack needs the key in an exportable store form, hence the PKCS#12 round trip.
+            // A key loaded from PEM is ephemeral; the PKCS#12 round trip gives a persisted-style key that every
+            // platform's TLS stack accepts for client authentication (see notes/etcd-client.md).
             using var pem = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);
-            var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-            ssl.ClientCertificates = new X509CertificateCollection { certificate };
+            clientCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+
+            // A context sends this certificate whatever CA names etcd's handshake lists, instead of letting the TLS
+            // stack filter ClientCertificates by them and silently send none.
+            ssl.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
         }
 
         return ssl;

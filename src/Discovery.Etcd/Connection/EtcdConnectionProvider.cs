@@ -12,19 +12,39 @@ internal sealed class EtcdConnectionProvider : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<EtcdConnection>> _connections = new(StringComparer.Ordinal);
     private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private volatile bool _disposed;
 
-    public EtcdConnectionProvider(ILoggerFactory loggerFactory) => _loggerFactory = loggerFactory;
+    public EtcdConnectionProvider(ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
+    {
+        _loggerFactory = loggerFactory;
+        _time = timeProvider ?? TimeProvider.System;
+    }
 
+    /// <summary>The connection for <paramref name="options"/>, made on first use and shared by equal options.</summary>
     public EtcdConnection GetConnection(EtcdOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return _connections.GetOrAdd(
-            Identity(options),
-            _ => new Lazy<EtcdConnection>(() => new EtcdConnection(options, _loggerFactory))).Value;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var identity = Identity(options);
+        var entry = _connections.GetOrAdd(
+            identity,
+            _ => new Lazy<EtcdConnection>(() => new EtcdConnection(options, _loggerFactory, _time)));
+        try
+        {
+            return entry.Value;
+        }
+        catch
+        {
+            // A certificate file that could not be read must not stay cached as a failure: the next call tries again.
+            _connections.TryRemove(new KeyValuePair<string, Lazy<EtcdConnection>>(identity, entry));
+            throw;
+        }
     }
 
     public void Dispose()
     {
+        _disposed = true;
         foreach (var connection in _connections.Values)
         {
             if (connection.IsValueCreated)
@@ -36,6 +56,7 @@ internal sealed class EtcdConnectionProvider : IDisposable
         _connections.Clear();
     }
 
+    // Held in memory only (it holds the password): never logged.
     private static string Identity(EtcdOptions options) => string.Join(
         '\n',
         string.Join(',', options.Endpoints),

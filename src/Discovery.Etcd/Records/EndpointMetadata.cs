@@ -30,6 +30,15 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "A weight must be a positive integer.");
         }
 
+        if (properties?.Keys.FirstOrDefault(k => string.IsNullOrEmpty(k) || IsReservedKey(k)) is { } badKey)
+        {
+            throw new ArgumentException(
+                badKey.Length == 0
+                    ? "A metadata key may not be empty."
+                    : $"The metadata key '{badKey}' is reserved: give it through its own parameter.",
+                nameof(properties));
+        }
+
         InstanceId = NullIfEmpty(instanceId);
         Version = NullIfEmpty(version);
         Weight = weight;
@@ -51,7 +60,7 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
     /// <summary>The zone (<c>zone</c>), or null.</summary>
     public string? Zone { get; }
 
-    /// <summary>Every key other than the well-known ones.</summary>
+    /// <summary>Every key other than the well-known ones; values may be empty here but are never written empty.</summary>
     public IReadOnlyDictionary<string, string> Properties { get; }
 
     /// <summary>True for the well-known keys, which may not appear in <see cref="Properties"/>.</summary>

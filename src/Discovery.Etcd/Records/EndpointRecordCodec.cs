@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -9,9 +11,15 @@ namespace Discovery.Etcd.Records;
 
 /// <summary>
 /// Reads and writes etcd's Go naming record, <c>{"Op":0,"Addr":"host:port","Metadata":…}</c>.
-/// Writes exactly those field names with <c>Op</c> the number 0; reads as Go does: field names case-insensitive,
-/// <c>Op</c> ignored, <c>Metadata</c> as a form string, a JSON object or null.
+/// Writes exactly those field names with <c>Op</c> the number 0; reads as Go does: field names case-insensitive
+/// (the last of duplicates wins), unknown fields ignored, <c>Metadata</c> as a form string, a JSON object or null.
 /// </summary>
+/// <remarks>
+/// <c>Op</c>: Go's resolver ignores its value (a put is always an add), but etcd 3.4's Go code decodes it into an
+/// 8-bit unsigned integer and skips the whole record when that fails. So any integer 0 to 255 (or null, or no
+/// <c>Op</c>) is read as an add, and anything else (<c>"Op":"Add"</c>, -1, 1.5) rejects the record: every
+/// client of the fleet then sees the same endpoints.
+/// </remarks>
 internal static class EndpointRecordCodec
 {
     /// <summary>The largest record value read; anything larger is rejected.</summary>
@@ -26,10 +34,23 @@ internal static class EndpointRecordCodec
     private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 16 };
 
     /// <summary>Encodes one record.</summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="address"/> is not <c>host:port</c>, or the record would be larger than <see cref="MaxRecordBytes"/>
+    /// (readers reject such records).
+    /// </exception>
     public static byte[] Encode(string address, EndpointMetadata metadata, RecordMetadataFormat format)
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
         ArgumentNullException.ThrowIfNull(metadata);
+        if (!TryParseAddress(address, out _, out _, out var addressProblem))
+        {
+            throw new ArgumentException(addressProblem, nameof(address));
+        }
+
+        if (format is not (RecordMetadataFormat.FormString or RecordMetadataFormat.JsonObject))
+        {
+            throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown metadata format.");
+        }
 
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
@@ -60,6 +81,13 @@ internal static class EndpointRecordCodec
             }
 
             writer.WriteEndObject();
+        }
+
+        if (buffer.WrittenCount > MaxRecordBytes)
+        {
+            throw new ArgumentException(
+                $"The record of '{address}' would be {buffer.WrittenCount} bytes, over the {MaxRecordBytes} byte limit readers accept.",
+                nameof(metadata));
         }
 
         return buffer.WrittenSpan.ToArray();
@@ -116,20 +144,29 @@ internal static class EndpointRecordCodec
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isAddress = reader.ValueTextEquals("Addr") || NameEquals(ref reader, "addr");
-                var isMetadata = !isAddress && (reader.ValueTextEquals("Metadata") || NameEquals(ref reader, "metadata"));
+                var field = Field(ref reader);
                 reader.Read();
-                if (isAddress)
+                if (field == RecordField.Address)
                 {
-                    if (reader.TokenType != JsonTokenType.String)
+                    // Go decodes null into the empty string.
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
                     {
                         reason = "Addr is not a string";
                         return false;
                     }
 
-                    address = reader.GetString();
+                    address = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
                 }
-                else if (isMetadata)
+                else if (field == RecordField.Operation)
+                {
+                    if (reader.TokenType != JsonTokenType.Null
+                        && (reader.TokenType != JsonTokenType.Number || !reader.TryGetByte(out _)))
+                    {
+                        reason = "Op is not an integer from 0 to 255 (Go clients skip such records)";
+                        return false;
+                    }
+                }
+                else if (field == RecordField.Metadata)
                 {
                     if (!TryReadMetadata(ref reader, out metadata!, out reason))
                     {
@@ -152,6 +189,12 @@ internal static class EndpointRecordCodec
         catch (JsonException ex)
         {
             reason = "the value is not valid JSON: " + ex.Message;
+            return false;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // GetString on text that is not valid UTF-8.
+            reason = "the value is not valid UTF-8 JSON: " + ex.Message;
             return false;
         }
 
@@ -212,22 +255,73 @@ internal static class EndpointRecordCodec
             return false;
         }
 
-        foreach (var c in host)
+        if (!IsValidHost(host, bracketed: address.StartsWith('[')))
         {
-            if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '/')
-            {
-                host = null;
-                reason = $"Addr '{address}' has an invalid host";
-                return false;
-            }
+            host = null;
+            reason = $"Addr '{address}' has an invalid host";
+            return false;
         }
 
         reason = null;
         return true;
     }
 
-    private static bool NameEquals(ref Utf8JsonReader reader, string lowerName) =>
-        string.Equals(reader.GetString(), lowerName, StringComparison.OrdinalIgnoreCase);
+    private enum RecordField
+    {
+        Other,
+        Operation,
+        Address,
+        Metadata,
+    }
+
+    private static RecordField Field(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("Addr"u8))
+        {
+            return RecordField.Address;
+        }
+
+        if (reader.ValueTextEquals("Metadata"u8))
+        {
+            return RecordField.Metadata;
+        }
+
+        if (reader.ValueTextEquals("Op"u8))
+        {
+            return RecordField.Operation;
+        }
+
+        // The exact names above are what every writer uses; only other spellings pay for a string.
+        var name = reader.GetString();
+        return string.Equals(name, "Addr", StringComparison.OrdinalIgnoreCase) ? RecordField.Address
+            : string.Equals(name, "Metadata", StringComparison.OrdinalIgnoreCase) ? RecordField.Metadata
+            : string.Equals(name, "Op", StringComparison.OrdinalIgnoreCase) ? RecordField.Operation
+            : RecordField.Other;
+    }
+
+    // A DNS name or IPv4 address (letters, digits, '.', '-', '_'), or an IPv6 address inside brackets.
+    private static bool IsValidHost(string host, bool bracketed)
+    {
+        if (bracketed)
+        {
+            return IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
+        }
+
+        if (host.StartsWith('.') || host.StartsWith('-') || host.Contains("..", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in host)
+        {
+            if (!char.IsLetterOrDigit(c) && c is not ('.' or '-' or '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static bool TryReadMetadata(
         ref Utf8JsonReader reader,
@@ -244,6 +338,12 @@ internal static class EndpointRecordCodec
                 {
                     var key = reader.GetString()!;
                     reader.Read();
+                    if (key.Length == 0)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
                     switch (reader.TokenType)
                     {
                         case JsonTokenType.String:

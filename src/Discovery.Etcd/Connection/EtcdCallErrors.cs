@@ -1,0 +1,81 @@
+using System.Security.Authentication;
+using Grpc.Core;
+
+namespace Discovery.Etcd.Connection;
+
+/// <summary>
+/// Turns the errors that gRPC reports for a misconfigured etcd connection into ones that say what is wrong and
+/// which setting to check. grpc-dotnet reports an untrusted server certificate as <c>Internal</c> "Error starting
+/// gRPC call" with the reason three exceptions deep, and etcd a wrong password as <c>InvalidArgument</c>.
+/// </summary>
+internal static class EtcdCallErrors
+{
+    private const string Section = EtcdOptions.SectionName;
+
+    /// <summary>The start of the detail of every error about a server certificate etcd's client does not trust.</summary>
+    public const string CertificateNotTrusted = "etcd's server certificate is not trusted (certificate not trusted)";
+
+    /// <summary>The start of the detail of every error about credentials etcd rejected.</summary>
+    public const string AuthenticationFailed = "etcd authentication failed (wrong user name or password)";
+
+    /// <summary>True for etcd's answer to a token it no longer knows (it restarted) or an auth store that changed.</summary>
+    public static bool IsStaleToken(RpcException exception) =>
+        (exception.StatusCode == StatusCode.Unauthenticated
+            && exception.Status.Detail.Contains("invalid auth token", StringComparison.Ordinal))
+        || exception.Status.Detail.Contains("revision of auth store is old", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The error etcd's Authenticate call gave for a user name and password, made clear; the password is never part
+    /// of it (etcd does not echo it either).
+    /// </summary>
+    public static RpcException AuthenticationRejected(RpcException exception, string username) =>
+        new(new Status(
+            StatusCode.Unauthenticated,
+            $"{AuthenticationFailed}: etcd rejected the credentials of user '{username}' " +
+            $"({Section}:Username, {Section}:Password). etcd said: {exception.Status.Detail}",
+            exception));
+
+    /// <summary>True when etcd's Authenticate call rejected the credentials themselves.</summary>
+    public static bool IsRejectedCredentials(RpcException exception) =>
+        exception.StatusCode == StatusCode.InvalidArgument
+        && exception.Status.Detail.Contains("authentication failed", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A clearer error for a failed TLS set-up, or <paramref name="exception"/> itself when it is not one. TLS
+    /// failures become <c>Unavailable</c>, which callers retry: a fixed certificate then heals the connection.
+    /// </summary>
+    public static RpcException Translate(RpcException exception, bool usesTls)
+    {
+        if (!usesTls || exception.Status.Detail.StartsWith(CertificateNotTrusted, StringComparison.Ordinal))
+        {
+            return exception;
+        }
+
+        for (Exception? inner = exception.Status.DebugException ?? exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationException authentication)
+            {
+                var detail = authentication.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase)
+                    ? $"{CertificateNotTrusted}: {authentication.Message} Check that {Section}:Tls:CaFile holds the CA " +
+                      "that signed etcd's certificate, and that the certificate names the host of the endpoint."
+                    : $"The TLS handshake with etcd failed: {authentication.Message} If etcd checks client certificates " +
+                      $"(--client-cert-auth), check {Section}:Tls:CertFile and {Section}:Tls:KeyFile.";
+                return new RpcException(new Status(StatusCode.Unavailable, detail, exception));
+            }
+
+            if (inner is IOException && inner.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal))
+            {
+                // With TLS 1.3 the server checks the client certificate after the client finished its handshake,
+                // so a missing or untrusted client certificate shows up as a connection closed at once.
+                return new RpcException(new Status(
+                    StatusCode.Unavailable,
+                    "etcd closed the TLS connection right after the handshake: it may require a client certificate " +
+                    $"(--client-cert-auth) that is missing or not signed by its CA; check {Section}:Tls:CertFile and " +
+                    $"{Section}:Tls:KeyFile. {exception.Status.Detail}",
+                    exception));
+            }
+        }
+
+        return exception;
+    }
+}

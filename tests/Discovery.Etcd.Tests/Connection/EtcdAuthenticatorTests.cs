@@ -1,0 +1,130 @@
+using Discovery.Etcd.Connection;
+using Etcdserverpb;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Discovery.Etcd.Tests.Connection;
+
+/// <summary>Token caching and credential errors, with a fake etcd Auth service and a fake clock.</summary>
+public sealed class EtcdAuthenticatorTests
+{
+    private const string Password = "pa55-never-shown";
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly FakeAuthInvoker _etcd = new();
+
+    [Fact]
+    public async Task AddTokenAsync_TwiceWithinTheTokenLifetime_AuthenticatesOnce()
+    {
+        using var authenticator = Create();
+
+        var first = await TokenAsync(authenticator);
+        _time.Advance(TimeSpan.FromSeconds(59));
+        var second = await TokenAsync(authenticator);
+
+        Assert.Equal(1, _etcd.Calls);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task AddTokenAsync_AfterTheTokenLifetime_AuthenticatesAgain()
+    {
+        using var authenticator = Create();
+        await TokenAsync(authenticator);
+
+        _time.Advance(TimeSpan.FromSeconds(61));
+        var token = await TokenAsync(authenticator);
+
+        Assert.Equal(2, _etcd.Calls);
+        Assert.Equal("token-2", token);
+    }
+
+    [Fact]
+    public async Task AddTokenAsync_AfterInvalidate_AuthenticatesAgain()
+    {
+        using var authenticator = Create();
+        await TokenAsync(authenticator);
+
+        authenticator.Invalidate();
+        await TokenAsync(authenticator);
+
+        Assert.Equal(2, _etcd.Calls);
+    }
+
+    [Fact]
+    public async Task AddTokenAsync_ManyConcurrentCalls_AuthenticateOnce()
+    {
+        using var authenticator = Create();
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => TokenAsync(authenticator)));
+
+        Assert.Equal(1, _etcd.Calls);
+    }
+
+    [Fact]
+    public async Task AddTokenAsync_CredentialsRejected_ThrowsUnauthenticatedNamingTheUserAndNotThePassword()
+    {
+        _etcd.Reject = true;
+        using var authenticator = Create();
+
+        var exception = await Assert.ThrowsAsync<RpcException>(() => TokenAsync(authenticator));
+
+        Assert.Equal(StatusCode.Unauthenticated, exception.StatusCode);
+        Assert.StartsWith(EtcdCallErrors.AuthenticationFailed, exception.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("user 'svc'", exception.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, exception.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Authenticate_Always_CarriesADeadlineFromTheClock()
+    {
+        using var authenticator = Create();
+
+        await TokenAsync(authenticator);
+
+        Assert.Equal(_time.GetUtcNow().UtcDateTime + TimeSpan.FromSeconds(5), _etcd.LastDeadline);
+    }
+
+    private EtcdAuthenticator Create() =>
+        new(new Auth.AuthClient(_etcd), "svc", Password, TimeSpan.FromSeconds(5), _time, NullLoggerFactory.Instance);
+
+    private static async Task<string> TokenAsync(EtcdAuthenticator authenticator)
+    {
+        var metadata = new Metadata();
+        await authenticator.AddTokenAsync(new AuthInterceptorContext("static:///etcd", "/etcdserverpb.KV/Put"), metadata);
+        return metadata.GetValue("token")!;
+    }
+
+    private sealed class FakeAuthInvoker : CallInvoker
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public bool Reject { get; set; }
+
+        public DateTime? LastDeadline { get; private set; }
+
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
+        {
+            LastDeadline = options.Deadline;
+            var call = Interlocked.Increment(ref _calls);
+            var response = Reject
+                ? Task.FromException<TResponse>(new RpcException(new Status(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password")))
+                : Task.FromResult((TResponse)(object)new AuthenticateResponse { Token = $"token-{call}" });
+            return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
+        }
+
+        public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            throw new NotSupportedException();
+
+        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            throw new NotSupportedException();
+
+        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+            throw new NotSupportedException();
+
+        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+            throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,52 @@
+using System.Security.Authentication;
+using Discovery.Etcd.Connection;
+using Grpc.Core;
+
+namespace Discovery.Etcd.Tests.Connection;
+
+/// <summary>Which gRPC errors are made clearer, and which are left alone.</summary>
+public sealed class EtcdCallErrorsTests
+{
+    [Fact]
+    public void Translate_TlsAlertFromTheServer_SaysTheHandshakeFailedAndNamesTheClientCertificateSettings()
+    {
+        var error = Wrapped(new AuthenticationException("Authentication failed because the remote party sent a TLS alert: 'BadCertificate'."));
+
+        var translated = EtcdCallErrors.Translate(error, usesTls: true);
+
+        Assert.Equal(StatusCode.Unavailable, translated.StatusCode);
+        Assert.Contains("TLS handshake with etcd failed", translated.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("Discovery:Etcd:Tls:CertFile", translated.Status.Detail, StringComparison.Ordinal);
+        Assert.Same(error, translated.Status.DebugException);
+    }
+
+    [Fact]
+    public void Translate_PlaintextConnection_LeavesTheErrorAlone()
+    {
+        var error = Wrapped(new AuthenticationException("The remote certificate is invalid"));
+
+        Assert.Same(error, EtcdCallErrors.Translate(error, usesTls: false));
+    }
+
+    [Fact]
+    public void Translate_OrdinaryUnavailable_LeavesTheErrorAlone()
+    {
+        var error = new RpcException(new Status(StatusCode.Unavailable, "Error connecting to subchannel."));
+
+        Assert.Same(error, EtcdCallErrors.Translate(error, usesTls: true));
+    }
+
+    [Theory]
+    [InlineData(StatusCode.Unauthenticated, "etcdserver: invalid auth token", true)]
+    [InlineData(StatusCode.InvalidArgument, "etcdserver: revision of auth store is old", true)]
+    [InlineData(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password", false)]
+    [InlineData(StatusCode.PermissionDenied, "etcdserver: permission denied", false)]
+    public void IsStaleToken_EtcdAnswer_TellsWhetherAFreshTokenHelps(StatusCode code, string detail, bool expected) =>
+        Assert.Equal(expected, EtcdCallErrors.IsStaleToken(new RpcException(new Status(code, detail))));
+
+    private static RpcException Wrapped(Exception tls) =>
+        new(new Status(
+            StatusCode.Internal,
+            "Error starting gRPC call.",
+            new HttpRequestException("The SSL connection could not be established, see inner exception.", tls)));
+}
