@@ -117,7 +117,7 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
     private static double AgeSeconds(WatcherUnderTest watcher) =>
         watcher.Watcher.Current.AgeAt(DateTimeOffset.UtcNow).TotalSeconds;
 
-    private static async Task<long> FirstStatusAnswerAsync(Connection.EtcdConnection probe)
+    private static async Task<long> FirstStatusAnswerAsync(Discovery.Etcd.Connection.EtcdConnection probe)
     {
         while (true)
         {
