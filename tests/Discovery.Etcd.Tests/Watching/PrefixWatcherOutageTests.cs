@@ -70,7 +70,7 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
         await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the outage is seen");
         // Long enough (over 3 s) for the backoffs of the watcher and of the channel to reach their ceilings.
         await Eventually.UntilAsync(() => watcher.Logs.Count("RetryFailed") >= 2, TimeSpan.FromSeconds(15), "backoff at its ceiling");
-        using var probe = new Connection.EtcdConnection(new EtcdOptions { Endpoints = [node.ClientUrl] });
+        using var probe = new Discovery.Etcd.Connection.EtcdConnection(new EtcdOptions { Endpoints = [node.ClientUrl] });
         var statusProbe = FirstStatusAnswerAsync(probe);
         await node.StartAgainAsync();
         var statusAnswered = await statusProbe;

@@ -110,7 +110,7 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
     public async Task Watch_HundredMalformedAmongHundredValid_SeesExactlyTheValidOnesAndCountsHundred()
     {
         var prefix = NewPrefix();
-        using var writer = new Connection.EtcdConnection(new EtcdOptions { Endpoints = [etcd.Node.ClientUrl], KeyPrefix = prefix });
+        using var writer = new Discovery.Etcd.Connection.EtcdConnection(new EtcdOptions { Endpoints = [etcd.Node.ClientUrl], KeyPrefix = prefix });
         var malformed = MalformedValues.All();
         var valid = new List<string>();
         async Task WriteMixAsync(int from, int to)

@@ -53,7 +53,7 @@ public sealed class ServiceWatcherProviderTests(EtcdNodeFixture etcd) : IClassFi
         await using var services = BuildServices();
         var options = Options();
         using var reference = services.GetRequiredService<IServiceWatcherProvider>().Watch(options, "echo");
-        using var writer = new Connection.EtcdConnection(options);
+        using var writer = new Discovery.Etcd.Connection.EtcdConnection(options);
 
         await ServiceRecords.PutAsync(writer, "echo", "10.0.0.1:80");
 
