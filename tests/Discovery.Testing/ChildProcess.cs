@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using Discovery.Testing.Internal;
+
+namespace Discovery.Testing;
+
+/// <summary>
+/// A real process (a sample app, a shell command) whose output the test reads and which it can signal.
+/// Disposal kills it (and its process tree); the harness also kills it if the test run exits or crashes.
+/// </summary>
+/// <example><code>
+/// await using var server = ChildProcess.StartDotnet(echoServerDll, ["--port", "5001"]);
+/// await server.WaitForOutputLineAsync(l => l.Contains("listening"), TimeSpan.FromSeconds(10));
+/// server.SendSignal(15);
+/// Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+/// </code></example>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private const int TailLines = 40;
+
+    private readonly Process _process;
+    private readonly object _gate = new();
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
+
+    private ChildProcess(ProcessStartInfo startInfo)
+    {
+        _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        // The Exited event fires when the process ends; Process.WaitForExitAsync would also wait for
+        // the end of its output, which a surviving grandchild can hold open for a long time.
+        _process.Exited += (_, _) =>
+        {
+            _exited.TrySetResult();
+            SignalChange();
+        };
+        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
+        _process.Start();
+        ProcessRegistry.Register(_process.Id, MarkerOf(startInfo));
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Standard output lines captured so far (a snapshot).</summary>
+    public IReadOnlyList<string> StandardOutputLines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _stdout];
+            }
+        }
+    }
+
+    /// <summary>Standard error lines captured so far (a snapshot).</summary>
+    public IReadOnlyList<string> StandardErrorLines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _stderr];
+            }
+        }
+    }
+
+    /// <summary>True once the process has exited.</summary>
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    /// <summary>Starts <paramref name="fileName"/> with output captured; the environment entries are added to (or override) the inherited ones.</summary>
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        return new ChildProcess(startInfo);
+    }
+
+    /// <summary>Runs <c>dotnet {dllPath} {arguments}</c>, in the dll's folder.</summary>
+    public static ChildProcess StartDotnet(string dllPath, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dllPath);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var fullPath = Path.GetFullPath(dllPath);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"Cannot start {fullPath}: the file does not exist (is the project built?).", fullPath);
+        }
+
+        return Start(DotnetHost(), [fullPath, .. arguments], environment, Path.GetDirectoryName(fullPath));
+    }
+
+    /// <summary>
+    /// Waits for a standard output line (already captured or future) that matches. Throws <see cref="TimeoutException"/>
+    /// with the tail of stdout and stderr on timeout, or when the process exits first.
+    /// </summary>
+    public async Task<string> WaitForOutputLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                for (; next < _stdout.Count; next++)
+                {
+                    if (match(_stdout[next]))
+                    {
+                        return _stdout[next];
+                    }
+                }
+
+                changed = _changed.Task;
+            }
+
+            if (HasExited)
+            {
+                // Output may still be draining after the exit: give it a moment, then look once more.
+                await Task.Delay(100).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (_stdout.Skip(next).FirstOrDefault(match) is { } late)
+                    {
+                        return late;
+                    }
+                }
+
+                throw new TimeoutException($"Process {Id} exited with code {_process.ExitCode} before printing the expected line.{Describe()}");
+            }
+
+            var remaining = timeout - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"No matching output line from process {Id} within {timeout.TotalSeconds:0.##} s.{Describe()}");
+            }
+
+            await Task.WhenAny(changed, Task.Delay(remaining)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends a POSIX signal: 15 SIGTERM, 9 SIGKILL, 19 SIGSTOP, 18 SIGCONT, 2 SIGINT.</summary>
+    public void SendSignal(int signal) => LibC.TrySignal(Id, signal);
+
+    /// <summary>
+    /// Waits for the exit and returns the exit code (128 + signal number when a signal ended it, e.g. 143 after SIGTERM).
+    /// Throws <see cref="TimeoutException"/> with the output tail on timeout.
+    /// </summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _exited.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Process {Id} did not exit within {timeout.TotalSeconds:0.##} s.{Describe()}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Kills the process tree if still running, waits for the exit and releases the process.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (!HasExited)
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited meanwhile.
+            }
+
+            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+
+        ProcessRegistry.Unregister(_process.Id);
+        _process.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{_process.StartInfo.FileName} (pid {Id})";
+
+    private static string MarkerOf(ProcessStartInfo startInfo) =>
+        startInfo.ArgumentList.Count > 0 ? startInfo.ArgumentList[0] : startInfo.FileName;
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private void Append(List<string> lines, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            lines.Add(line);
+        }
+
+        SignalChange();
+    }
+
+    private void SignalChange()
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
+
+    private string Describe()
+    {
+        lock (_gate)
+        {
+            return $"{Environment.NewLine}--- stdout (last {TailLines} lines) ---{Environment.NewLine}{string.Join(Environment.NewLine, _stdout.TakeLast(TailLines))}"
+                + $"{Environment.NewLine}--- stderr (last {TailLines} lines) ---{Environment.NewLine}{string.Join(Environment.NewLine, _stderr.TakeLast(TailLines))}";
+        }
+    }
+}
