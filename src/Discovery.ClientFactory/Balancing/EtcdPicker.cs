@@ -1,0 +1,81 @@
+using Discovery.ClientFactory.Tracking;
+using Grpc.Net.Client.Balancer;
+
+namespace Discovery.ClientFactory.Balancing;
+
+/// <summary>
+/// The channel's picker for one moment of its instances: applies a call's routing (a pinned instance, a version, a
+/// hash key) and otherwise hands the call to the candidate set of the client's own filters. A call with no routing
+/// and an untracked picker reads one AsyncLocal and returns a cached result: nothing is allocated.
+/// </summary>
+internal sealed class EtcdPicker : SubchannelPicker
+{
+    private readonly BalancerSettings _settings;
+    private readonly CandidateSet _default;
+    private readonly Dictionary<string, CandidateSet> _byVersion;
+    private readonly Dictionary<string, EndpointSnapshot> _byId;
+    private readonly IReadOnlyList<EndpointSnapshot> _all;
+
+    public EtcdPicker(IReadOnlyList<EndpointSnapshot> all, BalancerSettings settings)
+    {
+        _settings = settings;
+        _all = all;
+        _default = CandidateSet.Build(all, settings.Version, settings.Zone, settings);
+        _byVersion = new Dictionary<string, CandidateSet>(StringComparer.Ordinal);
+        _byId = new Dictionary<string, EndpointSnapshot>(StringComparer.Ordinal);
+        foreach (var snapshot in all)
+        {
+            _byId.TryAdd(snapshot.Endpoint.Id, snapshot);
+            if (snapshot.Endpoint.Version is { } version && !_byVersion.ContainsKey(version))
+            {
+                _byVersion[version] = CandidateSet.Build(all, version, settings.Zone, settings);
+            }
+        }
+    }
+
+    public override PickResult Pick(PickContext context)
+    {
+        var call = CallContext.Current;
+        if (call is null)
+        {
+            return _default.Pick(context, null);
+        }
+
+        var routing = call.Routing;
+        if (routing.InstanceId is { } instanceId)
+        {
+            return PickPinned(instanceId, call);
+        }
+
+        if (routing.Version is { } version && version != _settings.Version)
+        {
+            return _byVersion.TryGetValue(version, out var set)
+                ? set.Pick(context, call)
+                : UnavailableMessages.NoMatchingInstance(_settings.Service, version, _settings.Zone, _all.Count);
+        }
+
+        return _default.Pick(context, call);
+    }
+
+    private PickResult PickPinned(string instanceId, CallContext call)
+    {
+        if (!_byId.TryGetValue(instanceId, out var snapshot))
+        {
+            return UnavailableMessages.PinnedAbsent(_settings.Service, instanceId);
+        }
+
+        if (snapshot.IsReady)
+        {
+            if (_settings.Picker.TracksLoad)
+            {
+                call.Attach(snapshot.Endpoint.Load, _settings.Services.Time.GetTimestamp());
+            }
+
+            return snapshot.Endpoint.Result;
+        }
+
+        return snapshot.IsConnecting
+            ? PickResult.ForQueue()
+            : UnavailableMessages.PinnedUnreachable(_settings.Service, instanceId, snapshot.LastError);
+    }
+}

@@ -1,0 +1,41 @@
+using Discovery.Etcd.Records;
+using Grpc.Net.Client.Balancer;
+
+namespace Discovery.ClientFactory.Picking;
+
+/// <summary>
+/// One instance as pickers see it: its etcd record, its subchannel, a pick result made once (so picking it
+/// allocates nothing) and its load statistics, which outlive picker rebuilds.
+/// </summary>
+internal sealed class Endpoint
+{
+    public Endpoint(EndpointRecord record, Subchannel? subchannel, EndpointLoad load)
+    {
+        Record = record;
+        Subchannel = subchannel;
+        Load = load;
+        // Unit tests pass no subchannel; they tell results apart by reference.
+        Result = PickResult.ForSubchannel(subchannel!);
+    }
+
+    public EndpointRecord Record { get; }
+
+    public string Id => Record.Id;
+
+    public string? Version => Record.Metadata.Version;
+
+    public string? Zone => Record.Metadata.Zone;
+
+    public int Weight => Record.Metadata.Weight;
+
+    public Subchannel? Subchannel { get; }
+
+    public EndpointLoad Load { get; }
+
+    public PickResult Result { get; }
+
+    /// <summary>The same instance and statistics with an updated record (metadata changed, address did not).</summary>
+    public Endpoint WithRecord(EndpointRecord record) => new(record, Subchannel, Load);
+
+    public override string ToString() => $"{Id} ({Record.Address})";
+}
