@@ -16,6 +16,7 @@ namespace Discovery.Testing;
 public sealed class ChildProcess : IAsyncDisposable
 {
     private const int TailLines = 40;
+    private const string SetsidPath = "/usr/bin/setsid";
 
     private readonly Process _process;
     private readonly object _gate = new();
@@ -23,10 +24,12 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly List<string> _stderr = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ownGroup;
     private int _disposed;
 
-    private ChildProcess(ProcessStartInfo startInfo)
+    private ChildProcess(ProcessStartInfo startInfo, bool ownGroup)
     {
+        _ownGroup = ownGroup;
         _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         // The Exited event fires when the process ends; Process.WaitForExitAsync would also wait for
         // the end of its output, which a surviving grandchild can hold open for a long time.
@@ -38,7 +41,7 @@ public sealed class ChildProcess : IAsyncDisposable
         _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
         _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
         _process.Start();
-        ProcessRegistry.Register(_process.Id, MarkerOf(startInfo));
+        ProcessRegistry.Register(_process.Id, MarkerOf(startInfo), ownGroup);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -78,7 +81,10 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
-        var startInfo = new ProcessStartInfo(fileName)
+        // setsid (not a group leader, so it execs in place and keeps the pid) gives the child its own process group:
+        // disposal kills the whole group, including grandchildren orphaned when the child itself died.
+        var useGroup = File.Exists(SetsidPath);
+        var startInfo = new ProcessStartInfo(useGroup ? SetsidPath : fileName)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -86,6 +92,11 @@ public sealed class ChildProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (useGroup)
+        {
+            startInfo.ArgumentList.Add(fileName);
+        }
+
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
@@ -96,7 +107,7 @@ public sealed class ChildProcess : IAsyncDisposable
             startInfo.Environment[key] = value;
         }
 
-        return new ChildProcess(startInfo);
+        return new ChildProcess(startInfo, useGroup);
     }
 
     /// <summary>Runs <c>dotnet {dllPath} {arguments}</c>, in the dll's folder.</summary>
@@ -184,12 +195,17 @@ public sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Kills the process tree if still running, waits for the exit and releases the process.</summary>
+    /// <summary>Kills the process (its whole process group, or tree) if still running, waits for the exit and releases the process.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        if (_ownGroup)
+        {
+            LibC.TrySignal(-Id, LibC.SigKill);
         }
 
         if (!HasExited)
@@ -214,7 +230,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public override string ToString() => $"{_process.StartInfo.FileName} (pid {Id})";
 
     private static string MarkerOf(ProcessStartInfo startInfo) =>
-        startInfo.ArgumentList.Count > 0 ? startInfo.ArgumentList[0] : startInfo.FileName;
+        startInfo.ArgumentList.Count == 0 ? startInfo.FileName : string.Join(' ', startInfo.ArgumentList.Take(2));
 
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";

@@ -9,7 +9,7 @@ namespace Discovery.Testing.Internal;
 /// </summary>
 internal static class ProcessRegistry
 {
-    private static readonly ConcurrentDictionary<int, string> Live = new();
+    private static readonly ConcurrentDictionary<int, bool> Live = new();
     private static readonly Lazy<string> RunFolderLazy = new(CreateRunFolder);
 
     static ProcessRegistry() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
@@ -26,11 +26,14 @@ internal static class ProcessRegistry
 
     private static int OwnerPid => Environment.ProcessId;
 
-    /// <summary>Records a started process; <paramref name="marker"/> must appear in its command line.</summary>
-    public static void Register(int pid, string marker)
+    /// <summary>
+    /// Records a started process; <paramref name="marker"/> must appear in its command line. With
+    /// <paramref name="ownGroup"/> the process leads its own process group, which is killed as a whole at exit.
+    /// </summary>
+    public static void Register(int pid, string marker, bool ownGroup = false)
     {
         _ = RunFolder;
-        Live[pid] = marker;
+        Live[pid] = ownGroup;
         var ownerStart = ProcFs.StartTime(OwnerPid) ?? 0;
         File.WriteAllText(PidFile(pid), string.Join('\n', pid.ToString(CultureInfo.InvariantCulture), marker, ownerStart.ToString(CultureInfo.InvariantCulture)));
     }
@@ -55,11 +58,11 @@ internal static class ProcessRegistry
 
     private static void KillAll()
     {
-        foreach (var pid in Live.Keys)
+        foreach (var (pid, ownGroup) in Live)
         {
             try
             {
-                LibC.TrySignal(pid, LibC.SigKill);
+                LibC.TrySignal(ownGroup ? -pid : pid, LibC.SigKill);
             }
             catch (InvalidOperationException)
             {
