@@ -27,6 +27,7 @@ internal static class EtcdServiceCollectionExtensions
         services.AddMetrics();
         services.AddLogging();
         services.TryAddSingleton<EtcdConnectionProvider>();
+        services.TryAddSingleton<Watching.IServiceWatcherProvider, Watching.ServiceWatcherProvider>();
         return services;
     }
 }

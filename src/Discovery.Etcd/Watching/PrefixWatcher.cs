@@ -1,0 +1,384 @@
+using Discovery.Etcd.Connection;
+using Discovery.Etcd.Diagnostics;
+using Discovery.Etcd.Records;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Mvccpb;
+
+namespace Discovery.Etcd.Watching;
+
+/// <summary>
+/// Keeps a view of one service equal to etcd's contents through etcd incidents. Each attempt lists the service
+/// (linearizable), applies the listing as a diff, then watches from the listed revision + 1 on a stream of its own;
+/// any interruption leads to a jittered backoff and a new attempt, which lists again, so compactions, restarts and
+/// member changes all end in a fresh, consistent listing. Only etcd removes entries: an outage keeps the last known
+/// view, and after a data loss (a listing below the revision seen before) entries missing from etcd are kept for
+/// <see cref="EtcdOptions.DataLossGracePeriod"/>.
+/// </summary>
+internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
+{
+    private readonly EtcdConnection _connection;
+    private readonly ByteString _key;
+    private readonly ByteString _rangeEnd;
+    private readonly TimeSpan _gracePeriod;
+    private readonly TimeSpan _listTimeout;
+    private readonly WatchTimings _timings;
+    private readonly ReconnectBackoff _backoff;
+    private readonly TimeProvider _time;
+    private readonly WatchMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly ServiceViewState _state;
+    private readonly SubscriberDispatcher _dispatcher;
+    private readonly ITimer _graceTimer;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+    private IDisposable? _tracking;
+    private int _disposed;
+
+    // Guarded by _gate.
+    private volatile ServiceView _current;
+    private long _number;
+    private long _currentNumber;
+    private DateTimeOffset _confirmedAt;
+    private string? _problem;
+
+    // Owned by the loop.
+    private int _failures;
+    private long _lostAt;
+    private long _listedRevision;
+    private ulong _memberId;
+
+    public PrefixWatcher(
+        EtcdConnection connection,
+        string service,
+        WatchMetrics metrics,
+        ILoggerFactory loggerFactory,
+        TimeProvider time,
+        WatchTimings? timings = null,
+        Func<double>? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (ServiceKeys.ValidateServiceName(service) is { } problem)
+        {
+            throw new ArgumentException($"The service name {problem}.", nameof(service));
+        }
+
+        _connection = connection;
+        Service = service;
+        Prefix = ServiceKeys.ServicePrefix(connection.KeyPrefix, service);
+        _key = ByteString.CopyFromUtf8(Prefix);
+        var end = _key.ToByteArray();
+        end[^1]++; // the prefix ends with '/', so the last byte never overflows
+        _rangeEnd = ByteString.CopyFrom(end);
+        _gracePeriod = connection.Options.DataLossGracePeriod;
+        _timings = timings ?? WatchTimings.Default;
+        _listTimeout = TimeSpan.FromTicks(Math.Min(connection.Options.RequestTimeout.Ticks, _timings.HangTimeout.Ticks));
+        _backoff = new ReconnectBackoff(_timings.InitialBackoff, _timings.MaxBackoff, random ?? Random.Shared.NextDouble);
+        _time = time;
+        _metrics = metrics;
+        _logger = loggerFactory.CreateLogger<PrefixWatcher>();
+        _state = new ServiceViewState(Prefix, OnRecordSkipped);
+        _dispatcher = new SubscriberDispatcher(service, _logger);
+        _graceTimer = time.CreateTimer(_ => ExpireRetained(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _current = ServiceView.NotSynced(service, problem: null);
+    }
+
+    public string Service { get; }
+
+    /// <summary>The service's key prefix in etcd, with its trailing slash.</summary>
+    public string Prefix { get; }
+
+    public ServiceView Current => _current;
+
+    /// <summary>The etcd member that created the current (or last) watch stream; 0 before the first.</summary>
+    internal ulong StreamMemberId => Volatile.Read(ref _memberId);
+
+    /// <summary>Starts the background loop; call once.</summary>
+    public void Start()
+    {
+        _tracking = _metrics.Track(this);
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
+    }
+
+    public IDisposable Subscribe(Action<ServiceView> listener) => _dispatcher.Subscribe(listener, CurrentNumbered);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await _graceTimer.DisposeAsync().ConfigureAwait(false);
+        _tracking?.Dispose();
+        await _dispatcher.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    // Never faults: every attempt's failure is logged, reflected in the view's Problem, and retried.
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var resyncReason = "initial";
+        while (true)
+        {
+            try
+            {
+                var ended = await ListAndWatchAsync(resyncReason, cancellationToken).ConfigureAwait(false);
+                if (ended.CompactRevision > 0)
+                {
+                    Log.Compacted(_logger, Service, ended.CompactRevision);
+                    resyncReason = "compacted";
+                    continue;
+                }
+
+                Fail(string.IsNullOrEmpty(ended.CancelReason) ? "etcd cancelled the watch" : "etcd cancelled the watch: " + ended.CancelReason);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Fail(Describe(ex));
+            }
+
+            resyncReason = "reconnect";
+            try
+            {
+                await Task.Delay(_backoff.DelayBefore(_failures), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<WatchResponse> ListAndWatchAsync(string resyncReason, CancellationToken cancellationToken)
+    {
+        var listing = await _connection.KV.RangeAsync(
+            new RangeRequest { Key = _key, RangeEnd = _rangeEnd },
+            _connection.UnaryOptions(cancellationToken, _listTimeout).WithWaitForReady()).ConfigureAwait(false);
+        _listedRevision = listing.Header.Revision;
+        ApplyListing(listing, resyncReason);
+
+        var stream = new WatchStream(_connection, _timings, _time);
+        var create = new WatchCreateRequest
+        {
+            Key = _key,
+            RangeEnd = _rangeEnd,
+            StartRevision = _listedRevision + 1,
+            ProgressNotify = true,
+        };
+        return await stream.RunAsync(create, OnResponse, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ApplyListing(RangeResponse listing, string resyncReason)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var wasSynced = _state.IsSynced;
+            var seenRevision = _state.Revision;
+            var outcome = _state.ApplyListing(listing.Kvs, listing.Header.Revision, now, _gracePeriod);
+            _confirmedAt = now;
+            if (outcome.DataLoss)
+            {
+                Log.DataLoss(_logger, Service, listing.Header.Revision, seenRevision, outcome.Retained, _gracePeriod.TotalSeconds);
+                _metrics.Resynced(Service, "data_loss");
+                ScheduleGraceExpiry(now);
+            }
+            else if (wasSynced)
+            {
+                _metrics.Resynced(Service, resyncReason);
+            }
+            else
+            {
+                Log.Listed(_logger, Service, Prefix, listing.Kvs.Count, listing.Header.Revision);
+            }
+
+            PublishLocked();
+        }
+    }
+
+    private void OnResponse(WatchResponse response)
+    {
+        if (response.Created)
+        {
+            // A member that answers below our listing is behind it (or lost data since): list again.
+            if (response.Header.Revision < _listedRevision)
+            {
+                throw new WatchInterruptedException(
+                    $"the watch was created at revision {response.Header.Revision}, below the listed {_listedRevision}");
+            }
+
+            Volatile.Write(ref _memberId, response.Header.MemberId);
+            if (_failures > 0)
+            {
+                Log.Restored(_logger, Service, _time.GetElapsedTime(_lostAt).TotalSeconds, _failures);
+                _metrics.Reconnected(Service);
+                _failures = 0;
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            foreach (var change in response.Events)
+            {
+                if (change.Type == Event.Types.EventType.Put)
+                {
+                    _state.ApplyPut(change.Kv);
+                }
+                else
+                {
+                    _state.ApplyDelete(change.Kv);
+                }
+            }
+
+            _state.Observe(response.Header.Revision);
+            _confirmedAt = now;
+            if (response.Created)
+            {
+                _problem = null;
+            }
+
+            PublishLocked();
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        _failures++;
+        if (_failures == 1)
+        {
+            _lostAt = _time.GetTimestamp();
+            Log.Interrupted(_logger, Service, reason, _current.Endpoints.Count);
+        }
+        else
+        {
+            Log.RetryFailed(_logger, Service, _failures, reason);
+        }
+
+        lock (_gate)
+        {
+            _problem = "watch interrupted: " + reason;
+            PublishLocked();
+        }
+    }
+
+    private string Describe(Exception exception)
+    {
+        switch (exception)
+        {
+            case RpcException rpc:
+                _connection.ReportFailure(rpc);
+                return $"{rpc.StatusCode}: {rpc.Status.Detail}";
+            case OperationCanceledException:
+                return $"etcd did not answer within {_listTimeout.TotalSeconds:0.#} s";
+            case WatchInterruptedException:
+                return exception.Message;
+            default:
+                Log.UnexpectedFailure(_logger, Service, exception);
+                return $"{exception.GetType().Name}: {exception.Message}";
+        }
+    }
+
+    private void OnRecordSkipped(string key, long modRevision, string reason)
+    {
+        Log.RecordSkipped(_logger, Service, key, modRevision, reason);
+        _metrics.RecordSkipped(Service);
+    }
+
+    private void ExpireRetained()
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var removed = _state.ExpireRetained(now);
+            if (removed > 0)
+            {
+                Log.GraceExpired(_logger, Service, removed);
+            }
+
+            PublishLocked();
+            ScheduleGraceExpiry(now);
+        }
+    }
+
+    private void ScheduleGraceExpiry(DateTimeOffset now)
+    {
+        if (_state.NextExpiry is { } next && Volatile.Read(ref _disposed) == 0)
+        {
+            _graceTimer.Change(next > now ? next - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private NumberedView CurrentNumbered()
+    {
+        lock (_gate)
+        {
+            return new NumberedView(_currentNumber, _current);
+        }
+    }
+
+    // Views that differ only by revision or confirmation time update Current without waking subscribers.
+    private void PublishLocked()
+    {
+        var previous = _current;
+        var view = new ServiceView(
+            Service,
+            _state.IsSynced ? _state.BuildEndpoints() : [],
+            _state.IsSynced,
+            _state.Revision,
+            _state.IsSynced ? _confirmedAt : DateTimeOffset.MinValue,
+            _problem);
+        _current = view;
+        if (previous.IsSynced != view.IsSynced
+            || previous.Problem != view.Problem
+            || !previous.Endpoints.SequenceEqual(view.Endpoints))
+        {
+            _currentNumber = ++_number;
+            _dispatcher.Post(new NumberedView(_currentNumber, view));
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Watching service '{Service}' under '{Prefix}': {Count} keys listed at revision {Revision}")]
+        public static partial void Listed(ILogger logger, string service, string prefix, int count, long revision);
+
+        [LoggerMessage(2, LogLevel.Warning, "Watch of service '{Service}' interrupted ({Reason}); keeping its last known {Count} endpoints and reconnecting")]
+        public static partial void Interrupted(ILogger logger, string service, string reason, int count);
+
+        [LoggerMessage(3, LogLevel.Debug, "Watch of service '{Service}': attempt {Attempt} failed ({Reason})")]
+        public static partial void RetryFailed(ILogger logger, string service, int attempt, string reason);
+
+        [LoggerMessage(4, LogLevel.Information, "Watch of service '{Service}' restored after {Seconds:0.0} s and {Attempts} failed attempts")]
+        public static partial void Restored(ILogger logger, string service, double seconds, int attempts);
+
+        [LoggerMessage(5, LogLevel.Warning, "etcd lost data: service '{Service}' listed at revision {Revision}, below the {SeenRevision} seen before; keeping {Retained} endpoints it no longer lists for {GraceSeconds} s so they can register again")]
+        public static partial void DataLoss(ILogger logger, string service, long revision, long seenRevision, int retained, double graceSeconds);
+
+        [LoggerMessage(6, LogLevel.Information, "etcd compacted its history past the watch of service '{Service}' (compact revision {CompactRevision}); listing it again")]
+        public static partial void Compacted(ILogger logger, string service, long compactRevision);
+
+        [LoggerMessage(7, LogLevel.Warning, "Skipped the malformed record '{Key}' (revision {ModRevision}) of service '{Service}': {Reason}")]
+        public static partial void RecordSkipped(ILogger logger, string service, string key, long modRevision, string reason);
+
+        [LoggerMessage(8, LogLevel.Information, "Grace period after data loss over: removed {Count} endpoints of service '{Service}' that did not register again")]
+        public static partial void GraceExpired(ILogger logger, string service, int count);
+
+        [LoggerMessage(9, LogLevel.Error, "Watch of service '{Service}' failed unexpectedly")]
+        public static partial void UnexpectedFailure(ILogger logger, string service, Exception exception);
+    }
+}

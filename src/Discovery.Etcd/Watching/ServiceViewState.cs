@@ -1,0 +1,200 @@
+using Discovery.Etcd.Records;
+using Mvccpb;
+
+namespace Discovery.Etcd.Watching;
+
+/// <summary>
+/// What a watcher knows about one service: the decoded records etcd holds for it, keyed by etcd key, and the
+/// records kept for a grace period after etcd lost data. Pure state with no I/O or clock, so the resync and grace
+/// rules are unit-tested; the owner serializes calls.
+/// </summary>
+internal sealed class ServiceViewState
+{
+    private readonly string _servicePrefix;
+    private readonly Action<string, long, string> _onSkipped;
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Retained> _retained = new(StringComparer.Ordinal);
+
+    // The mod revision of every key whose value could not be decoded, so that a record is warned about and counted
+    // once however often it is listed again.
+    private readonly Dictionary<string, long> _malformed = new(StringComparer.Ordinal);
+
+    /// <param name="servicePrefix">The service's key prefix, with its trailing slash.</param>
+    /// <param name="onSkipped">Called once per malformed record (key, mod revision, reason).</param>
+    public ServiceViewState(string servicePrefix, Action<string, long, string> onSkipped)
+    {
+        _servicePrefix = servicePrefix;
+        _onSkipped = onSkipped;
+    }
+
+    /// <summary>True once etcd listed the service.</summary>
+    public bool IsSynced { get; private set; }
+
+    /// <summary>The highest revision etcd reported since the last listing; 0 before the first.</summary>
+    public long Revision { get; private set; }
+
+    /// <summary>Records kept after a data loss that etcd does not list (yet).</summary>
+    public int RetainedCount => _retained.Count;
+
+    /// <summary>When the next retained record expires, or null when none is retained.</summary>
+    public DateTimeOffset? NextExpiry => _retained.Count == 0 ? null : _retained.Values.Min(r => r.ExpiresAt);
+
+    /// <summary>
+    /// Replaces the records with a listing at <paramref name="revision"/>. A listing below the revision seen
+    /// before means etcd lost data: the records it no longer holds are then kept until
+    /// <paramref name="now"/> + <paramref name="gracePeriod"/> so their servers can register again.
+    /// </summary>
+    public ListingOutcome ApplyListing(IEnumerable<KeyValue> listing, long revision, DateTimeOffset now, TimeSpan gracePeriod)
+    {
+        var dataLoss = IsSynced && revision < Revision;
+        var listed = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var kv in listing)
+        {
+            var key = kv.Key.ToStringUtf8();
+            if (!ServiceKeys.IsDirectChild(key, _servicePrefix))
+            {
+                continue;
+            }
+
+            present.Add(key);
+            if (TryDecode(key, kv) is { } entry)
+            {
+                listed[key] = entry;
+            }
+        }
+
+        var retainedNow = 0;
+        if (dataLoss && gracePeriod > TimeSpan.Zero)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                if (!present.Contains(key))
+                {
+                    _retained[key] = new Retained(entry, now + gracePeriod);
+                    retainedNow++;
+                }
+            }
+        }
+
+        _entries.Clear();
+        foreach (var (key, entry) in listed)
+        {
+            _entries[key] = entry;
+        }
+
+        _retained.Keys.Where(present.Contains).ToList().ForEach(k => _retained.Remove(k));
+        _malformed.Keys.Where(k => !present.Contains(k)).ToList().ForEach(k => _malformed.Remove(k));
+        Revision = revision;
+        IsSynced = true;
+        return new ListingOutcome(dataLoss, retainedNow);
+    }
+
+    /// <summary>Applies a put event; a malformed value makes the key absent.</summary>
+    public void ApplyPut(KeyValue kv)
+    {
+        var key = kv.Key.ToStringUtf8();
+        if (!ServiceKeys.IsDirectChild(key, _servicePrefix))
+        {
+            return;
+        }
+
+        _retained.Remove(key);
+        if (TryDecode(key, kv) is { } entry)
+        {
+            _entries[key] = entry;
+        }
+        else
+        {
+            _entries.Remove(key);
+        }
+    }
+
+    /// <summary>Applies a delete event.</summary>
+    public void ApplyDelete(KeyValue kv)
+    {
+        var key = kv.Key.ToStringUtf8();
+        _entries.Remove(key);
+        _retained.Remove(key);
+        _malformed.Remove(key);
+    }
+
+    /// <summary>Records a revision etcd reported (an event or a progress reply).</summary>
+    public void Observe(long revision) => Revision = Math.Max(Revision, revision);
+
+    /// <summary>Drops the retained records whose grace period is over; returns how many.</summary>
+    public int ExpireRetained(DateTimeOffset now)
+    {
+        var expired = _retained.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
+        expired.ForEach(k => _retained.Remove(k));
+        return expired.Count;
+    }
+
+    /// <summary>
+    /// The endpoints, one per address, ordered by address. Of two keys with the same address, a listed record wins
+    /// over a retained one, then the most recently written.
+    /// </summary>
+    public IReadOnlyList<EndpointRecord> BuildEndpoints()
+    {
+        var byAddress = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+        foreach (var (key, entry) in _entries)
+        {
+            Offer(byAddress, new Candidate(entry, key, Listed: true));
+        }
+
+        foreach (var (key, retained) in _retained)
+        {
+            Offer(byAddress, new Candidate(retained.Entry, key, Listed: false));
+        }
+
+        return byAddress.Values
+            .Select(c => c.Entry.Record)
+            .OrderBy(r => r.Address, StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    private static void Offer(Dictionary<string, Candidate> byAddress, Candidate candidate)
+    {
+        var address = candidate.Entry.Record.Address;
+        if (!byAddress.TryGetValue(address, out var current) || candidate.IsPreferredTo(current))
+        {
+            byAddress[address] = candidate;
+        }
+    }
+
+    private Entry? TryDecode(string key, KeyValue kv)
+    {
+        if (EndpointRecordCodec.TryDecode(kv.Value.Span, out var record, out var reason))
+        {
+            _malformed.Remove(key);
+            return new Entry(record, kv.ModRevision);
+        }
+
+        if (!_malformed.TryGetValue(key, out var known) || known != kv.ModRevision)
+        {
+            _malformed[key] = kv.ModRevision;
+            _onSkipped(key, kv.ModRevision, reason);
+        }
+
+        return null;
+    }
+
+    private sealed record Entry(EndpointRecord Record, long ModRevision);
+
+    private sealed record Retained(Entry Entry, DateTimeOffset ExpiresAt);
+
+    private sealed record Candidate(Entry Entry, string Key, bool Listed)
+    {
+        public bool IsPreferredTo(Candidate other) =>
+            Listed != other.Listed
+                ? Listed
+                : Entry.ModRevision != other.Entry.ModRevision
+                    ? Entry.ModRevision > other.Entry.ModRevision
+                    : string.CompareOrdinal(Key, other.Key) < 0;
+    }
+}
+
+/// <summary>What a listing did to the state.</summary>
+/// <param name="DataLoss">True when etcd listed below the revision seen before (data wiped or restored).</param>
+/// <param name="Retained">How many records the listing no longer holds and that are kept for the grace period.</param>
+internal readonly record struct ListingOutcome(bool DataLoss, int Retained);
