@@ -1,4 +1,19 @@
+// An ASP.NET Core gRPC server of grpc.examples.echo.Echo that registers itself in etcd.
+// Every setting comes from appsettings.json and can be overridden on the command line, for example:
+//   dotnet EchoServer.dll --urls http://127.0.0.1:0 --Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379 \
+//     --Discovery:Registration:ServiceName=echo --Discovery:Registration:InstanceId=s1 --Echo:Delay=00:00:00.050
+using EchoServer;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddGrpc();
+builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.SectionName);
+builder.Services.AddEtcdRegistration();
+builder.Services.AddHealthChecks().AddEtcdRegistrationCheck();
+
 var app = builder.Build();
+app.MapGrpcService<EchoService>();
+app.MapHealthChecks("/healthz");
+app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listening(
+    app.Logger,
+    string.Join(", ", app.Urls)));
 app.Run();

@@ -1,0 +1,429 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Discovery.Etcd.Leasing;
+
+/// <summary>
+/// Keeps a set of records in etcd under one lease for as long as it runs, through etcd outages, restarts, data
+/// loss and foreign writes, and revokes the lease when stopped.
+/// </summary>
+/// <remarks>
+/// One loop owns all state. While etcd answers it renews every TTL/3 over the raw keep-alive stream. While it does
+/// not, it retries the SAME lease every <see cref="LeaseKeeperOptions.RetryInterval"/>: etcd 3.4 does not count
+/// lease time while it is down and restarts leases with a full TTL, so the first answer decides: a TTL above 0
+/// means the records are still there, 0 means the lease is gone (expired while we were cut off, revoked, or etcd
+/// lost its data) and a new lease is granted and every record written again, retrying with backoff until it works.
+/// <see cref="RequestRewrite"/> (the own-keys watch saw a record deleted or overwritten) writes them again under
+/// the current lease. It never gives up and never throws out of its loop; it logs once per state change.
+/// </remarks>
+internal sealed partial class LeaseKeeper : IAsyncDisposable
+{
+    private readonly ILeaseApi _api;
+    private readonly IReadOnlyList<LeaseRecord> _records;
+    private readonly LeaseKeeperOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LeaseKeeperMetrics? _metrics;
+    private readonly string _name;
+    private readonly ResiliencePipeline _registerPipeline;
+    private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _rewriteRequested;
+    private Task? _loop;
+    private long _leaseId;
+    private long _lastConfirmedTicks;
+    private long _recordsRevision;
+    private volatile LeaseKeeperStatus _status;
+    private bool _registeredOnce;
+    private DateTimeOffset _lastRewriteAt = DateTimeOffset.MinValue;
+
+    public LeaseKeeper(
+        string name,
+        ILeaseApi api,
+        IReadOnlyList<LeaseRecord> records,
+        LeaseKeeperOptions options,
+        TimeProvider timeProvider,
+        ILogger logger,
+        LeaseKeeperMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Ttl < TimeSpan.FromSeconds(2) || options.Ttl.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Ttl, "The lease TTL must be whole seconds, at least 2.");
+        }
+
+        _name = name;
+        _api = api;
+        _records = records;
+        _options = options;
+        _time = timeProvider;
+        _logger = logger;
+        _metrics = metrics;
+        _status = new LeaseKeeperStatus(LeaseKeeperState.Starting, 0, null, 0, null);
+        _registerPipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RegisterBackoffStart,
+                MaxDelay = options.RegisterBackoffMax,
+                OnRetry = args =>
+                {
+                    OnRegisterFailed(args.Outcome.Exception!);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>The current state, the lease, when etcd last confirmed the records, and the last problem.</summary>
+    public LeaseKeeperStatus Status => _status;
+
+    /// <summary>Starts the loop once; returns at once (never waits for etcd).</summary>
+    public void Start()
+    {
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("The lease keeper was already started.");
+        }
+
+        Log.Starting(_logger, _name, _records.Count, (long)_options.Ttl.TotalSeconds);
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
+    }
+
+    /// <summary>Asks the loop to write every record again under the current lease (one was deleted or overwritten).</summary>
+    public void RequestRewrite()
+    {
+        Volatile.Write(ref _rewriteRequested, 1);
+        Volatile.Read(ref _wake).TrySetResult();
+    }
+
+    /// <summary>
+    /// Stops the loop and revokes the lease (deleting every record at once), waiting at most
+    /// <paramref name="revokeTimeout"/> for etcd. Never throws because etcd is away: the lease then expires on its own.
+    /// </summary>
+    public async Task StopAsync(TimeSpan revokeTimeout, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is { } loop)
+        {
+            try
+            {
+                await loop.WaitAsync(revokeTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The loop's calls observe the token; a call stuck past it must not hold the shutdown.
+            }
+        }
+
+        var leaseId = Interlocked.Read(ref _leaseId);
+        var remaining = revokeTimeout - _time.GetElapsedTime(started);
+        if (leaseId != 0)
+        {
+            try
+            {
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException("no time was left to revoke the lease");
+                }
+
+                await _api.RevokeAsync(leaseId, remaining, cancellationToken).ConfigureAwait(false);
+                Log.Revoked(_logger, _name, leaseId);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.RevokeFailed(_logger, _name, leaseId, ex.Message);
+            }
+        }
+
+        SetStatus(LeaseKeeperState.Stopped, null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        if (_loop is { } loop)
+        {
+            await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (Volatile.Read(ref _wake).Task.IsCompleted)
+                {
+                    // Replace before reading the flag, so a request arriving after the read wakes the next pause.
+                    Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+
+                TimeSpan pause;
+                if (Interlocked.Read(ref _leaseId) == 0 || !_registeredOnce)
+                {
+                    await RegisterAsync(cancellationToken).ConfigureAwait(false);
+                    pause = _options.RenewInterval;
+                }
+                else if (Interlocked.Exchange(ref _rewriteRequested, 0) == 1)
+                {
+                    pause = await RewriteAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    pause = await RenewAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await PauseAsync(pause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // Not reachable by design (every etcd failure is handled above); logged so a bug cannot pass silently.
+            Log.LoopFailed(_logger, _name, ex);
+            SetStatus(LeaseKeeperState.Lost, ex.Message);
+        }
+    }
+
+    private async Task RegisterAsync(CancellationToken cancellationToken)
+    {
+        await _registerPipeline.ExecuteAsync(
+            static async (self, ct) =>
+            {
+                if (Interlocked.Read(ref self._leaseId) == 0)
+                {
+                    var granted = await self._api.GrantAsync((long)self._options.Ttl.TotalSeconds, self._options.RequestTimeout, ct).ConfigureAwait(false);
+                    Interlocked.Exchange(ref self._leaseId, granted);
+                }
+
+                try
+                {
+                    var revision = await self._api.PutAllAsync(Interlocked.Read(ref self._leaseId), self._records, self._options.RequestTimeout, ct).ConfigureAwait(false);
+                    Interlocked.Exchange(ref self._recordsRevision, revision);
+                }
+                catch (LeaseNotFoundException)
+                {
+                    Interlocked.Exchange(ref self._leaseId, 0);
+                    throw;
+                }
+            },
+            this,
+            cancellationToken).ConfigureAwait(false);
+
+        Volatile.Write(ref _rewriteRequested, 0);
+        var leaseId = Interlocked.Read(ref _leaseId);
+        Confirmed();
+        if (_registeredOnce)
+        {
+            _metrics?.Reregistered(_name);
+            Log.Reregistered(_logger, _name, _records.Count, leaseId);
+        }
+        else
+        {
+            Log.Registered(_logger, _name, _records.Count, leaseId, string.Join(", ", _records.Select(r => r.Key)));
+        }
+
+        _registeredOnce = true;
+        SetStatus(LeaseKeeperState.Registered, null);
+    }
+
+    private async Task<TimeSpan> RewriteAsync(CancellationToken cancellationToken)
+    {
+        var sinceLast = _time.GetUtcNow() - _lastRewriteAt;
+        if (sinceLast < _options.RewriteMinInterval)
+        {
+            Volatile.Write(ref _rewriteRequested, 1);
+            return _options.RewriteMinInterval - sinceLast;
+        }
+
+        _lastRewriteAt = _time.GetUtcNow();
+        var leaseId = Interlocked.Read(ref _leaseId);
+        try
+        {
+            var revision = await _api.PutAllAsync(leaseId, _records, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _recordsRevision, revision);
+        }
+        catch (LeaseNotFoundException ex)
+        {
+            LeaseGone(leaseId, ex.Message);
+            return TimeSpan.Zero;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Volatile.Write(ref _rewriteRequested, 1);
+            Unreachable(ex);
+            return _options.RetryInterval;
+        }
+
+        Confirmed();
+        _metrics?.Reregistered(_name);
+        Log.Rewritten(_logger, _name, _records.Count, leaseId);
+        SetStatus(LeaseKeeperState.Registered, null);
+        return _options.RenewInterval;
+    }
+
+    private async Task<TimeSpan> RenewAsync(CancellationToken cancellationToken)
+    {
+        var leaseId = Interlocked.Read(ref _leaseId);
+        long ttl;
+        try
+        {
+            ttl = await _api.KeepAliveAsync(leaseId, _options.ReplyTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Unreachable(ex);
+            return _options.RetryInterval;
+        }
+
+        if (ttl <= 0)
+        {
+            LeaseGone(leaseId, "etcd answered the keep-alive with TTL 0");
+            return TimeSpan.Zero;
+        }
+
+        Confirmed();
+        _metrics?.Renewed(_name);
+        if (_status.State != LeaseKeeperState.Registered)
+        {
+            Log.Recovered(_logger, _name, leaseId, ttl);
+            SetStatus(LeaseKeeperState.Registered, null);
+        }
+
+        return _options.RenewInterval;
+    }
+
+    private void OnRegisterFailed(Exception exception)
+    {
+        // Before the first registration etcd is merely away; after it, re-registering means the records are gone.
+        var state = _registeredOnce ? LeaseKeeperState.Lost : LeaseKeeperState.Retrying;
+        if (state != _status.State && !_registeredOnce)
+        {
+            Log.FirstRegistrationFailed(_logger, _name, exception.Message);
+        }
+        else
+        {
+            Log.RegistrationAttemptFailed(_logger, _name, exception.Message);
+        }
+
+        SetStatus(state, exception.Message);
+    }
+
+    private void Unreachable(Exception exception)
+    {
+        var state = ConfirmedWithinTtl() ? LeaseKeeperState.Retrying : LeaseKeeperState.Lost;
+        if (state != _status.State)
+        {
+            if (state == LeaseKeeperState.Retrying)
+            {
+                Log.Unreachable(_logger, _name, Interlocked.Read(ref _leaseId), exception.Message);
+            }
+            else
+            {
+                Log.UnreachableForTtl(_logger, _name, Interlocked.Read(ref _leaseId), (long)_options.Ttl.TotalSeconds);
+            }
+        }
+
+        SetStatus(state, exception.Message);
+    }
+
+    private void LeaseGone(long leaseId, string reason)
+    {
+        Interlocked.Exchange(ref _leaseId, 0);
+        Log.LeaseLost(_logger, _name, leaseId, reason);
+        SetStatus(LeaseKeeperState.Lost, reason);
+    }
+
+    private void Confirmed() => Interlocked.Exchange(ref _lastConfirmedTicks, _time.GetUtcNow().UtcTicks);
+
+    private bool ConfirmedWithinTtl()
+    {
+        var ticks = Interlocked.Read(ref _lastConfirmedTicks);
+        return ticks != 0 && _time.GetUtcNow() - new DateTimeOffset(ticks, TimeSpan.Zero) < _options.Ttl;
+    }
+
+    private void SetStatus(LeaseKeeperState state, string? problem)
+    {
+        var ticks = Interlocked.Read(ref _lastConfirmedTicks);
+        _status = new LeaseKeeperStatus(
+            state,
+            Interlocked.Read(ref _leaseId),
+            ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero),
+            Interlocked.Read(ref _recordsRevision),
+            problem);
+    }
+
+    private async Task PauseAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wake = Volatile.Read(ref _wake).Task;
+        await Task.WhenAny(Task.Delay(delay, _time, pause.Token), wake).ConfigureAwait(false);
+        await pause.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Keeping {Count} record(s) of {Name} in etcd under a {TtlSeconds} s lease")]
+        public static partial void Starting(ILogger logger, string name, int count, long ttlSeconds);
+
+        [LoggerMessage(2, LogLevel.Information, "Registered {Name} in etcd: {Count} record(s) under lease {LeaseId:x} ({Keys})")]
+        public static partial void Registered(ILogger logger, string name, int count, long leaseId, string keys);
+
+        [LoggerMessage(3, LogLevel.Warning, "Registered {Name} in etcd again: {Count} record(s) under the new lease {LeaseId:x}")]
+        public static partial void Reregistered(ILogger logger, string name, int count, long leaseId);
+
+        [LoggerMessage(4, LogLevel.Warning, "Wrote the {Count} record(s) of {Name} again under lease {LeaseId:x}: one was deleted or overwritten")]
+        public static partial void Rewritten(ILogger logger, string name, int count, long leaseId);
+
+        [LoggerMessage(5, LogLevel.Warning, "etcd does not answer; keeping lease {LeaseId:x} of {Name} and retrying: {Reason}")]
+        public static partial void Unreachable(ILogger logger, string name, long leaseId, string reason);
+
+        [LoggerMessage(6, LogLevel.Error, "etcd has not confirmed lease {LeaseId:x} of {Name} for a whole TTL ({TtlSeconds} s): its records may be gone; retrying")]
+        public static partial void UnreachableForTtl(ILogger logger, string name, long leaseId, long ttlSeconds);
+
+        [LoggerMessage(7, LogLevel.Information, "etcd answers again and still holds lease {LeaseId:x} of {Name} (TTL {Ttl} s)")]
+        public static partial void Recovered(ILogger logger, string name, long leaseId, long ttl);
+
+        [LoggerMessage(8, LogLevel.Warning, "Lease {LeaseId:x} of {Name} is gone ({Reason}); granting a new one and registering again")]
+        public static partial void LeaseLost(ILogger logger, string name, long leaseId, string reason);
+
+        [LoggerMessage(9, LogLevel.Warning, "Cannot register {Name} in etcd yet, retrying until it answers: {Reason}")]
+        public static partial void FirstRegistrationFailed(ILogger logger, string name, string reason);
+
+        [LoggerMessage(10, LogLevel.Debug, "Registration attempt of {Name} failed: {Reason}")]
+        public static partial void RegistrationAttemptFailed(ILogger logger, string name, string reason);
+
+        [LoggerMessage(11, LogLevel.Information, "Revoked lease {LeaseId:x} of {Name}: its records are deleted")]
+        public static partial void Revoked(ILogger logger, string name, long leaseId);
+
+        [LoggerMessage(12, LogLevel.Warning, "Could not revoke lease {LeaseId:x} of {Name}; its records expire with the lease: {Reason}")]
+        public static partial void RevokeFailed(ILogger logger, string name, long leaseId, string reason);
+
+        [LoggerMessage(13, LogLevel.Critical, "The lease keeper of {Name} stopped unexpectedly")]
+        public static partial void LoopFailed(ILogger logger, string name, Exception exception);
+    }
+}

@@ -1,0 +1,219 @@
+using Discovery.Etcd;
+using Discovery.Etcd.Connection;
+using Discovery.Etcd.Leasing;
+using Discovery.Etcd.Records;
+using Discovery.Etcd.Watching;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Discovery.Hosting.Registration;
+
+/// <summary>
+/// Registers the server's bound addresses in etcd once Kestrel has bound them, keeps them registered, and
+/// deregisters before Kestrel stops.
+/// </summary>
+/// <remarks>
+/// <c>WebApplicationBuilder</c> adds Kestrel's hosted service last, so a plain <see cref="IHostedService"/> would
+/// start before the ports are bound and stop after Kestrel stopped. As an <see cref="IHostedLifecycleService"/> it
+/// registers in <see cref="StartedAsync"/> (every address bound, port 0 resolved) and deregisters in
+/// <see cref="StoppingAsync"/>, which runs before <c>ApplicationStopping</c> and before any <c>StopAsync</c>: the
+/// lease is revoked, then the server keeps serving for <see cref="EtcdRegistrationOptions.DrainDelay"/> so
+/// clients watching etcd drop it, and only then does the host stop Kestrel, which drains in-flight calls.
+/// </remarks>
+internal sealed partial class EtcdRegistrationService : IHostedLifecycleService, IAsyncDisposable
+{
+    // Revoke (and stopping the loop) may take this long at most, so our part of a shutdown stays within DrainDelay + 2 s.
+    private static readonly TimeSpan s_revokeBudget = TimeSpan.FromMilliseconds(1500);
+
+    private readonly EtcdRegistrationOptions _options;
+    private readonly EtcdOptions _etcdOptions;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly LeaseKeeperMetrics _metrics;
+    private readonly Lock _gate = new();
+    private LeaseKeeper? _keeper;
+    private EtcdLeaseApi? _api;
+    private OwnRecordsMonitor? _monitor;
+    private volatile RegistrationPhase _phase = RegistrationPhase.NotStarted;
+    private IReadOnlyList<string> _addresses = [];
+
+    public EtcdRegistrationService(
+        IOptions<EtcdRegistrationOptions> options,
+        IOptions<EtcdOptions> etcdOptions,
+        IServiceProvider services,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory,
+        LeaseKeeperMetrics metrics)
+    {
+        _options = options.Value;
+        _etcdOptions = etcdOptions.Value;
+        _services = services;
+        _time = timeProvider;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<EtcdRegistrationService>();
+        _metrics = metrics;
+    }
+
+    /// <summary>Where the registration stands, for the health check.</summary>
+    public RegistrationSnapshot Snapshot => new(_phase, _keeper?.Status, _addresses);
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            Log.Disabled(_logger);
+            _phase = RegistrationPhase.Disabled;
+            return Task.CompletedTask;
+        }
+
+        var service = _options.ServiceName!;
+        if (service.Contains('/', StringComparison.Ordinal))
+        {
+            Log.HierarchicalServiceName(_logger, service);
+        }
+
+        var bound = _services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+        var addresses = AdvertisedAddresses.Resolve(bound, new EndpointFilter(_options.Endpoints), _options.AdvertisedHost, AdvertisedAddresses.MachineAddress);
+        _addresses = addresses;
+        if (addresses.Count == 0)
+        {
+            Log.NothingToRegister(_logger, service, bound.Length == 0 ? "none" : string.Join(", ", bound));
+            _phase = RegistrationPhase.NoAddresses;
+            return Task.CompletedTask;
+        }
+
+        var metadata = new EndpointMetadata(
+            _options.InstanceId,
+            _options.Version,
+            _options.Weight,
+            _options.Zone,
+            _options.Metadata.AsReadOnly());
+        var records = addresses
+            .Select(a => new LeaseRecord(
+                ServiceKeys.EndpointKey(_etcdOptions.KeyPrefix, service, a),
+                EndpointRecordCodec.Encode(a, metadata, RecordMetadataFormat.FormString)))
+            .ToArray();
+
+        Log.Registering(_logger, service, string.Join(", ", addresses), string.Join(", ", bound), _options.InstanceId!);
+        var connection = _services.GetRequiredService<EtcdConnectionProvider>().GetConnection(_etcdOptions);
+        lock (_gate)
+        {
+            _api = new EtcdLeaseApi(connection, _time);
+            _keeper = new LeaseKeeper(
+                service,
+                _api,
+                records,
+                new LeaseKeeperOptions
+                {
+                    Ttl = _options.LeaseTtl,
+                    RequestTimeout = Clamp(_options.LeaseTtl / 3, TimeSpan.FromSeconds(1), _etcdOptions.RequestTimeout),
+                },
+                _time,
+                _loggerFactory.CreateLogger<LeaseKeeper>(),
+                _metrics);
+            _keeper.Start();
+            _phase = RegistrationPhase.Running;
+
+            if (_services.GetService<IServiceWatcherProvider>() is { } watchers)
+            {
+                _monitor = new OwnRecordsMonitor(watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger);
+            }
+            else
+            {
+                Log.NoOwnKeyWatch(_logger, service);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        LeaseKeeper? keeper;
+        lock (_gate)
+        {
+            keeper = _keeper;
+            _monitor?.Dispose();
+            _monitor = null;
+        }
+
+        if (keeper is null)
+        {
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        try
+        {
+            await keeper.StopAsync(s_revokeBudget, cancellationToken).ConfigureAwait(false);
+            _phase = RegistrationPhase.Stopped;
+            Log.Draining(_logger, _options.ServiceName!, _options.DrainDelay.TotalMilliseconds);
+            await Task.Delay(_options.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout ran out: stop draining and let it go on.
+        }
+
+        Log.Drained(_logger, _options.ServiceName!, _time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        LeaseKeeper? keeper;
+        lock (_gate)
+        {
+            keeper = _keeper;
+            _monitor?.Dispose();
+            _monitor = null;
+        }
+
+        if (keeper is not null)
+        {
+            await keeper.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _api?.Dispose();
+    }
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) =>
+        value < min ? min : value > max ? max : value;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "etcd registration is disabled (Discovery:Registration:Enabled is false)")]
+        public static partial void Disabled(ILogger logger);
+
+        [LoggerMessage(2, LogLevel.Warning, "The service name '{Service}' holds '/': a stock Go client dialing etcd:///{Service} sends it as :authority, which Kestrel rejects with PROTOCOL_ERROR; Go clients must set grpc.WithAuthority")]
+        public static partial void HierarchicalServiceName(ILogger logger, string service);
+
+        [LoggerMessage(3, LogLevel.Information, "Nothing to register for {Service}: no bound TCP address matches (bound: {Bound})")]
+        public static partial void NothingToRegister(ILogger logger, string service, string bound);
+
+        [LoggerMessage(4, LogLevel.Information, "Registering {Service} as instance {InstanceId} at {Addresses} (bound: {Bound})")]
+        public static partial void Registering(ILogger logger, string service, string addresses, string bound, string instanceId);
+
+        [LoggerMessage(5, LogLevel.Debug, "No service watcher is registered: deleted or overwritten records of {Service} are only noticed through the lease")]
+        public static partial void NoOwnKeyWatch(ILogger logger, string service);
+
+        [LoggerMessage(6, LogLevel.Information, "Deregistered {Service}; still serving for {DrainDelayMs} ms so clients drop this instance")]
+        public static partial void Draining(ILogger logger, string service, double drainDelayMs);
+
+        [LoggerMessage(7, LogLevel.Information, "Drain delay of {Service} over after {ElapsedMs:0} ms; the host now stops Kestrel")]
+        public static partial void Drained(ILogger logger, string service, double elapsedMs);
+    }
+}

@@ -1,0 +1,94 @@
+using Discovery.Etcd.Leasing;
+using Discovery.Etcd.Records;
+using Discovery.Etcd.Watching;
+using Microsoft.Extensions.Logging;
+
+namespace Discovery.Hosting.Registration;
+
+/// <summary>
+/// Watches the service's records and asks the lease keeper to write ours again when one is missing or differs
+/// (someone ran <c>etcdctl del</c>, or another process overwrote the key).
+/// </summary>
+/// <remarks>
+/// After etcd lost its data the watcher keeps missing entries for a grace period, so this cannot see a wipe: the
+/// keeper's keep-alive (TTL 0) covers that. Views older than our last write, unsynced views and views with a
+/// problem are ignored, so a stale view cannot cause a rewrite.
+/// </remarks>
+internal sealed partial class OwnRecordsMonitor : IDisposable
+{
+    private readonly ServiceWatcherReference _watcher;
+    private readonly IReadOnlyList<string> _addresses;
+    private readonly EndpointMetadata _metadata;
+    private readonly LeaseKeeper _keeper;
+    private readonly ILogger _logger;
+    private readonly IDisposable _subscription;
+
+    public OwnRecordsMonitor(
+        ServiceWatcherReference watcher,
+        IReadOnlyList<string> addresses,
+        EndpointMetadata metadata,
+        LeaseKeeper keeper,
+        ILogger logger)
+    {
+        _watcher = watcher;
+        _addresses = addresses;
+        _metadata = metadata;
+        _keeper = keeper;
+        _logger = logger;
+        _subscription = watcher.Watcher.Subscribe(OnView);
+    }
+
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        _watcher.Dispose();
+    }
+
+    /// <summary>The first own address the view lacks or holds differently, or null when the view matches.</summary>
+    internal static string? FindMismatch(ServiceView view, IReadOnlyList<string> addresses, EndpointMetadata metadata)
+    {
+        foreach (var address in addresses)
+        {
+            EndpointRecord? found = null;
+            foreach (var endpoint in view.Endpoints)
+            {
+                if (string.Equals(endpoint.Address, address, StringComparison.OrdinalIgnoreCase))
+                {
+                    found = endpoint;
+                    break;
+                }
+            }
+
+            if (found is null || !found.Metadata.Equals(metadata))
+            {
+                return address;
+            }
+        }
+
+        return null;
+    }
+
+    private void OnView(ServiceView view)
+    {
+        var status = _keeper.Status;
+        if (!view.IsSynced
+            || view.Problem is not null
+            || status.State != LeaseKeeperState.Registered
+            || view.Revision < status.RecordsRevision)
+        {
+            return;
+        }
+
+        if (FindMismatch(view, _addresses, _metadata) is { } address)
+        {
+            Log.RecordChanged(_logger, view.Service, address, view.Revision);
+            _keeper.RequestRewrite();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Warning, "The record of {Service} at {Address} was deleted or overwritten in etcd (revision {Revision}); writing it again")]
+        public static partial void RecordChanged(ILogger logger, string service, string address, long revision);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Text;
+using Discovery.Etcd.Leasing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Discovery.Hosting.Tests.Leasing;
+
+public sealed class LeaseKeeperTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
+    private static readonly LeaseRecord[] Records =
+    [
+        new("echo/10.0.0.1:5000", Encoding.UTF8.GetBytes("a")),
+        new("echo/10.0.0.1:5001", Encoding.UTF8.GetBytes("b")),
+    ];
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeLeaseApi _api;
+    private readonly LeaseKeeper _keeper;
+
+    public LeaseKeeperTests()
+    {
+        _api = new FakeLeaseApi(_time);
+        _keeper = new LeaseKeeper(
+            "echo",
+            _api,
+            Records,
+            new LeaseKeeperOptions { Ttl = Ttl, RequestTimeout = TimeSpan.FromSeconds(1) },
+            _time,
+            NullLogger.Instance);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _keeper.DisposeAsync();
+
+    [Fact]
+    public async Task Start_EtcdAnswers_WritesEveryRecordUnderOneLeaseInOneCall()
+    {
+        _keeper.Start();
+
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+
+        var lease = _keeper.Status.LeaseId;
+        Assert.Equal(1, _api.Count("grant"));
+        Assert.Equal(1, _api.Count("put"));
+        Assert.Equal(new Dictionary<string, long> { [Records[0].Key] = lease, [Records[1].Key] = lease }, _api.RecordLeases());
+    }
+
+    [Fact]
+    public async Task Renew_WhileEtcdAnswers_SendsKeepAliveEveryThirdOfTtl()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _api.Count("keepalive") >= 4, TimeSpan.FromSeconds(5));
+
+        var times = _api.Calls.Where(c => c.Kind == "keepalive").Select(c => c.At).ToArray();
+        for (var i = 1; i < times.Length; i++)
+        {
+            var gap = times[i] - times[i - 1];
+            Assert.InRange(gap, Ttl / 3, Ttl / 3 + TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(1, _api.Count("grant"));
+        Assert.Equal(LeaseKeeperState.Registered, _keeper.Status.State);
+    }
+
+    [Fact]
+    public async Task Renew_EtcdUnreachable_RetriesSameLeaseEveryRetryIntervalAndReportsRetrying()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var lease = _keeper.Status.LeaseId;
+
+        _api.Reachable = false;
+        await _time.AdvanceUntilAsync(() => _api.Calls.Count(c => !c.Reached) >= 4, TimeSpan.FromSeconds(3));
+
+        var failed = _api.Calls.Where(c => !c.Reached).ToArray();
+        Assert.All(failed, c => Assert.Equal(("keepalive", lease), (c.Kind, c.Lease)));
+        for (var i = 1; i < failed.Length; i++)
+        {
+            Assert.InRange(failed[i].At - failed[i - 1].At, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.Equal(LeaseKeeperState.Retrying, _keeper.Status.State);
+    }
+
+    [Fact]
+    public async Task Renew_EtcdBackAndLeaseKept_KeepsSameLeaseWithoutRewriting()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var lease = _keeper.Status.LeaseId;
+
+        _api.Reachable = false;
+        await _time.AdvanceAsync(Ttl * 2);
+        Assert.Equal(LeaseKeeperState.Lost, _keeper.Status.State);
+
+        _api.Reachable = true;
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(lease, _keeper.Status.LeaseId);
+        Assert.Equal(1, _api.Count("grant"));
+        Assert.Equal(1, _api.Count("put"));
+    }
+
+    [Fact]
+    public async Task Renew_LeaseGoneWhenEtcdAnswers_GrantsNewLeaseAndWritesRecordsAgain()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var oldLease = _keeper.Status.LeaseId;
+
+        _api.Wipe();
+        await _time.AdvanceUntilAsync(
+            () => _keeper.Status is { State: LeaseKeeperState.Registered } s && s.LeaseId != oldLease,
+            Ttl / 3 + TimeSpan.FromMilliseconds(200));
+
+        var lease = _keeper.Status.LeaseId;
+        Assert.Equal(2, _api.Count("grant"));
+        Assert.Equal(new Dictionary<string, long> { [Records[0].Key] = lease, [Records[1].Key] = lease }, _api.RecordLeases());
+    }
+
+    [Fact]
+    public async Task Renew_EtcdHung_CountsReplyTimeoutAsUnreachable()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+
+        _api.Hung = true;
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Retrying, Ttl / 3 + Ttl / 3 + TimeSpan.FromMilliseconds(100));
+
+        Assert.Contains("hung", _keeper.Status.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_EtcdDown_RetriesUntilItAnswersThenRegisters()
+    {
+        _api.Reachable = false;
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _api.Count("grant") >= 5, TimeSpan.FromSeconds(5));
+        Assert.Equal(LeaseKeeperState.Retrying, _keeper.Status.State);
+
+        _api.Reachable = true;
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromMilliseconds(600));
+
+        var attempts = _api.Calls.Where(c => c.Kind == "grant").Select(c => c.At).ToArray();
+        for (var i = 1; i < attempts.Length; i++)
+        {
+            Assert.True(attempts[i] - attempts[i - 1] <= TimeSpan.FromMilliseconds(600), "registration retries at most every 500 ms (plus a step)");
+        }
+    }
+
+    [Fact]
+    public async Task RequestRewrite_LeaseAlive_WritesRecordsAgainUnderSameLease()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var lease = _keeper.Status.LeaseId;
+        _api.DeleteRecord(Records[0].Key);
+
+        _keeper.RequestRewrite();
+        await _time.AdvanceUntilAsync(() => _api.RecordLeases().Count == 2, TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(lease, _api.RecordLeases()[Records[0].Key]);
+        Assert.Equal(1, _api.Count("grant"));
+    }
+
+    [Fact]
+    public async Task RequestRewrite_LeaseGone_GrantsNewLease()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        _api.Wipe();
+
+        _keeper.RequestRewrite();
+        await _time.AdvanceUntilAsync(() => _api.RecordLeases().Count == 2, TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(2, _api.Count("grant"));
+        Assert.Equal(LeaseKeeperState.Registered, _keeper.Status.State);
+    }
+
+    [Fact]
+    public async Task StopAsync_Registered_RevokesLeaseAndStops()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var lease = _keeper.Status.LeaseId;
+
+        await _keeper.StopAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+
+        Assert.False(_api.IsAlive(lease));
+        Assert.Empty(_api.RecordLeases());
+        Assert.Equal(LeaseKeeperState.Stopped, _keeper.Status.State);
+        var keepAlives = _api.Count("keepalive");
+        await _time.AdvanceAsync(Ttl);
+        Assert.Equal(keepAlives, _api.Count("keepalive"));
+    }
+
+    [Fact]
+    public async Task StopAsync_EtcdHung_ReturnsWithinRevokeTimeout()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        _api.Hung = true;
+
+        var started = _time.GetUtcNow();
+        var stop = _keeper.StopAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        await _time.AdvanceUntilAsync(() => stop.IsCompleted, TimeSpan.FromSeconds(2));
+        await stop;
+
+        Assert.InRange(_time.GetUtcNow() - started, TimeSpan.Zero, TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(50));
+        Assert.Equal(LeaseKeeperState.Stopped, _keeper.Status.State);
+    }
+}
