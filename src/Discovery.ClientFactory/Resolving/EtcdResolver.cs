@@ -8,13 +8,20 @@ namespace Discovery.ClientFactory.Resolving;
 /// <summary>
 /// The <c>etcd:///{service}</c> resolver of one channel: pushes the shared watcher's view (every instance's address
 /// with its metadata as attributes) to the channel on every change, and again on every <see cref="Refresh"/>.
-/// Before etcd ever answered it reports an Unavailable error naming the problem, so calls fail fast instead of
-/// hanging; once it had a view, a view etcd has not confirmed never replaces it.
+/// Until etcd first answers it reports nothing for up to <see cref="FirstAnswerWait"/> (a healthy etcd answers well
+/// within it), then an Unavailable error naming the problem, so calls fail fast instead of hanging; once it had a
+/// view, a view etcd has not confirmed never replaces it.
 /// </summary>
 internal sealed class EtcdResolver : Resolver
 {
+    /// <summary>How long a new resolver waits for etcd's first answer before calls fail.</summary>
+    public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(2);
+
     private readonly ServiceWatcherReference _reference;
     private readonly ClientViewRegistry _registry;
+    private readonly TimeProvider _time;
+    private ITimer? _firstAnswerTimer;
+    private volatile bool _firstAnswerWaitOver;
     private readonly Lock _cacheLock = new();
     private Action<ResolverResult>? _listener;
     private IDisposable? _subscription;
@@ -23,10 +30,11 @@ internal sealed class EtcdResolver : Resolver
     private ResolverResult? _cachedResult;
     private ResolverResult? _lastSynced;
 
-    public EtcdResolver(ServiceWatcherReference reference, ClientViewRegistry registry)
+    public EtcdResolver(ServiceWatcherReference reference, ClientViewRegistry registry, TimeProvider time)
     {
         _reference = reference;
         _registry = registry;
+        _time = time;
     }
 
     private IServiceWatcher Watcher => _reference.Watcher;
@@ -40,6 +48,16 @@ internal sealed class EtcdResolver : Resolver
         }
 
         _tracking = _registry.Track(Watcher);
+        _firstAnswerTimer = _time.CreateTimer(
+            static state =>
+            {
+                var resolver = (EtcdResolver)state!;
+                resolver._firstAnswerWaitOver = true;
+                resolver.Push();
+            },
+            this,
+            FirstAnswerWait,
+            Timeout.InfiniteTimeSpan);
         _subscription = Watcher.Subscribe(_ => Push());
         Push();
     }
@@ -50,6 +68,7 @@ internal sealed class EtcdResolver : Resolver
     {
         if (disposing)
         {
+            _firstAnswerTimer?.Dispose();
             _subscription?.Dispose();
             _tracking?.Dispose();
             _reference.Dispose();
@@ -74,7 +93,12 @@ internal sealed class EtcdResolver : Resolver
         while (true)
         {
             var view = Watcher.Current;
-            listener(ResultFor(view));
+            if (ResultFor(view) is not { } result)
+            {
+                return;
+            }
+
+            listener(result);
             if (ReferenceEquals(Watcher.Current, view))
             {
                 return;
@@ -82,7 +106,7 @@ internal sealed class EtcdResolver : Resolver
         }
     }
 
-    private ResolverResult ResultFor(ServiceView view)
+    private ResolverResult? ResultFor(ServiceView view)
     {
         lock (_cacheLock)
         {
@@ -97,11 +121,24 @@ internal sealed class EtcdResolver : Resolver
                 result = ResolverResult.ForResult([.. view.Endpoints.Select(EtcdAddressAttributes.ToAddress)]);
                 _lastSynced = result;
             }
+            else if (_lastSynced is not null)
+            {
+                result = _lastSynced;
+            }
+            else if (view.Problem is not null)
+            {
+                result = ResolverResult.ForFailure(new Status(
+                    StatusCode.Unavailable, $"etcd has been unreachable since the client started ({view.Problem})"));
+            }
+            else if (_firstAnswerWaitOver)
+            {
+                result = ResolverResult.ForFailure(new Status(
+                    StatusCode.Unavailable,
+                    $"etcd has not answered within {FirstAnswerWait.TotalSeconds:0} s of the client starting; it may be unreachable"));
+            }
             else
             {
-                result = _lastSynced ?? ResolverResult.ForFailure(new Status(
-                    StatusCode.Unavailable,
-                    $"etcd has been unreachable since the client started{(view.Problem is null ? string.Empty : $" ({view.Problem})")}"));
+                return null;
             }
 
             _cachedView = view;

@@ -38,6 +38,6 @@ internal sealed class EtcdResolverFactory(IServiceProvider services) : ResolverF
         var service = ServiceOf(options.Address);
         var etcdOptions = services.GetRequiredService<IOptions<EtcdOptions>>().Value;
         var reference = services.GetRequiredService<IServiceWatcherProvider>().Watch(etcdOptions, service);
-        return new EtcdResolver(reference, services.GetRequiredService<ClientViewRegistry>());
+        return new EtcdResolver(reference, services.GetRequiredService<ClientViewRegistry>(), services.GetRequiredService<TimeProvider>());
     }
 }
