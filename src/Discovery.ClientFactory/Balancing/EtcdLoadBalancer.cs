@@ -114,6 +114,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     private void Reconcile(IReadOnlyList<BalancerAddress> addresses, List<Subchannel> toConnect, List<Subchannel> toDispose)
     {
         var previous = _entries.ToDictionary(e => e.Endpoint.Record.Address, StringComparer.Ordinal);
+        var peersLag = PeersAverageLag();
         _entries.Clear();
         foreach (var address in addresses)
         {
@@ -132,7 +133,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             }
             else
             {
-                entry = CreateEntry(address, record);
+                entry = CreateEntry(address, record, peersLag);
                 toConnect.Add(entry.Subchannel);
                 Log.InstanceAdded(_logger, _settings.Service, record.Id, record.Address);
             }
@@ -148,13 +149,19 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         }
     }
 
-    private Entry CreateEntry(BalancerAddress address, EndpointRecord record)
+    private Entry CreateEntry(BalancerAddress address, EndpointRecord record, long peersLag)
     {
         var subchannel = _controller.CreateSubchannel(new SubchannelOptions([address]));
-        var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime);
+        var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
         var entry = new Entry(new Endpoint(record, subchannel, load), subchannel);
         entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
         return entry;
+    }
+
+    private long PeersAverageLag()
+    {
+        var lags = _entries.Select(e => e.Endpoint.Load.LagNanoseconds).Where(lag => lag > 0).ToList();
+        return lags.Count == 0 ? 0 : (long)lags.Average();
     }
 
     private void OnSubchannelStateChanged(Entry entry, SubchannelState state)

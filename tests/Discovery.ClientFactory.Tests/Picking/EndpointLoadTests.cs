@@ -57,6 +57,18 @@ public sealed class EndpointLoadTests
         Assert.Equal(EndpointLoad.FullSuccess, load.Success);
     }
 
+    [Fact]
+    public void OnCompleted_SeededJoiner_SlowFirstCallOnlyNudgesTheSeed()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10), initialLagNanoseconds: 1_000_000);
+
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        Call(load, TimeSpan.FromMilliseconds(200), StatusCode.OK);
+
+        // 0.5 s since the load was created: the 200 ms cold call weighs 1 - e^-0.05, about 5 %.
+        Assert.InRange(load.LagNanoseconds, 10_000_000, 12_000_000);
+    }
+
     private void Call(EndpointLoad load, TimeSpan rtt, StatusCode status)
     {
         load.OnStarted();
