@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Examples.Echo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Discovery.ClientFactory.Tests.EndToEnd;
 
@@ -20,7 +21,7 @@ internal sealed partial class InProcessClient : IAsyncDisposable
 
     public Echo.EchoClient Client { get; }
 
-    public static InProcessClient Create(string etcdUrl, string service, string picker = EtcdPickers.RoundRobin)
+    public static InProcessClient Create(string etcdUrl, string service, string picker = EtcdPickers.RoundRobin, ILoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -29,6 +30,11 @@ internal sealed partial class InProcessClient : IAsyncDisposable
             ["Discovery:Clients:EchoClient:Picker"] = picker,
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        if (logs is not null)
+        {
+            services.AddLogging(builder => builder.AddProvider(logs));
+        }
+
         services.AddGrpcClient<Echo.EchoClient>().UseEtcd();
         return new InProcessClient(services.BuildServiceProvider());
     }
