@@ -105,6 +105,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var entry in entries)
         {
             entry.Registration.Dispose();
+            entry.EjectionTimer?.Dispose();
             entry.Subchannel.Dispose();
         }
 
@@ -144,6 +145,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var removed in previous.Values)
         {
             removed.Registration.Dispose();
+            removed.EjectionTimer?.Dispose();
             toDispose.Add(removed.Subchannel);
             Log.InstanceRemoved(_logger, _settings.Service, removed.Endpoint.Id, removed.Endpoint.Record.Address);
         }
@@ -153,9 +155,30 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     {
         var subchannel = _controller.CreateSubchannel(new SubchannelOptions([address]));
         var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
-        var entry = new Entry(new Endpoint(record, subchannel, load), subchannel);
+        var health = new EndpointHealth(_settings.Services.Time);
+        Entry? created = null;
+        var tracker = new EjectionTracker(health, backoff => OnEjected(created!, backoff));
+        var entry = created = new Entry(new Endpoint(record, subchannel, load, health, tracker), subchannel);
         entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
         return entry;
+    }
+
+    private void OnEjected(Entry entry, TimeSpan backoff)
+    {
+        lock (_lock)
+        {
+            if (_disposed || !_entries.Contains(entry))
+            {
+                return;
+            }
+
+            Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalSeconds);
+            entry.EjectionTimer?.Dispose();
+            entry.EjectionTimer = _settings.Services.Time.CreateTimer(
+                static state => ((EtcdLoadBalancer)state!).Publish(), this, backoff, Timeout.InfiniteTimeSpan);
+        }
+
+        Publish();
     }
 
     private long PeersAverageLag()
@@ -276,7 +299,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             return new BalancerState(ConnectivityState.Connecting, FixedPicker.Queue);
         }
 
-        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError));
+        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health?.IsEjected == true));
         var channelState = snapshots.Exists(s => s.IsReady) ? ConnectivityState.Ready
             : snapshots.Exists(s => s.IsConnecting) ? ConnectivityState.Connecting
             : ConnectivityState.TransientFailure;
@@ -296,6 +319,8 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         public bool Attempted { get; set; }
 
         public string? LastError { get; set; }
+
+        public ITimer? EjectionTimer { get; set; }
     }
 
     private sealed class EmptyDisposable : IDisposable
@@ -314,5 +339,8 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
         [LoggerMessage(2, LogLevel.Debug, "Service '{Service}': instance {InstanceId} at {Address} removed.")]
         public static partial void InstanceRemoved(ILogger logger, string service, string instanceId, string address);
+
+        [LoggerMessage(3, LogLevel.Warning, "Service '{Service}': instance {InstanceId} at {Address} ejected for {Seconds} s after a transport failure.")]
+        public static partial void InstanceEjected(ILogger logger, string service, string instanceId, string address, double seconds);
     }
 }
