@@ -15,6 +15,23 @@ internal static class StableHash
 
     public static ulong Of(ReadOnlySpan<char> text)
     {
+        // ASCII text is its own UTF-8: hash the chars directly and skip the encoding (the common case for keys).
+        var hash = FnvOffset;
+        foreach (var c in text)
+        {
+            if (c >= 0x80)
+            {
+                return OfEncoded(text);
+            }
+
+            hash = (hash ^ c) * FnvPrime;
+        }
+
+        return Finalize(hash);
+    }
+
+    private static ulong OfEncoded(ReadOnlySpan<char> text)
+    {
         var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;
         var buffer = maxBytes <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));

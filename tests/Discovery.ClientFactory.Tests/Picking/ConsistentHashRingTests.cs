@@ -55,4 +55,10 @@ public sealed class ConsistentHashRingTests
         // would move every key of every deployed client.
         Assert.Equal(0xadf92b537b08cddaUL, StableHash.Of("customer-1"));
     }
+
+    [Fact]
+    public void StableHash_NonAsciiInput_HashesItsUtf8Bytes()
+    {
+        Assert.Equal(0x24bc4c3debf00ca0UL, StableHash.Of("clé-1"));
+    }
 }
