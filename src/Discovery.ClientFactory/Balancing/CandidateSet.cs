@@ -79,10 +79,11 @@ internal sealed class CandidateSet
     {
         if (_picker is not null)
         {
-            var endpoint = _picker.Pick(hashKey);
+            var now = _time?.GetTimestamp() ?? 0;
+            var endpoint = _picker.Pick(hashKey, now);
             if (_time is not null && tracking is not null)
             {
-                tracking.Attach(endpoint.Load, _time.GetTimestamp());
+                tracking.Attach(endpoint.Load, now);
             }
 
             return endpoint.Result;

@@ -6,6 +6,6 @@ internal sealed class ConsistentHashPicker(IReadOnlyList<Endpoint> endpoints, IR
     private readonly Endpoint[] _endpoints = [.. endpoints];
     private readonly ConsistentHashRing<Endpoint> _ring = new(endpoints, e => e.Id);
 
-    public override Endpoint Pick(string? hashKey) =>
+    public override Endpoint Pick(string? hashKey, long now) =>
         hashKey is null ? _endpoints[random.Next(_endpoints.Length)] : _ring.Lookup(hashKey);
 }

@@ -6,6 +6,11 @@ namespace Discovery.ClientFactory.Picking;
 /// </summary>
 internal abstract class EndpointPicker
 {
-    /// <summary>Chooses an instance for a call; <paramref name="hashKey"/> is the call's hash key, or null.</summary>
-    public abstract Endpoint Pick(string? hashKey);
+    /// <summary>Chooses an instance for a call.</summary>
+    /// <param name="hashKey">The call's hash key, or null.</param>
+    /// <param name="now">
+    /// A <see cref="TimeProvider"/> timestamp taken once per pick for the load-tracking pickers (0 for the others),
+    /// shared with the call's tracking so a pick reads the clock once.
+    /// </param>
+    public abstract Endpoint Pick(string? hashKey, long now);
 }

@@ -5,7 +5,7 @@ internal sealed class LeastRequestPicker(IReadOnlyList<Endpoint> endpoints, IRan
 {
     private readonly Endpoint[] _endpoints = [.. endpoints];
 
-    public override Endpoint Pick(string? hashKey)
+    public override Endpoint Pick(string? hashKey, long now)
     {
         if (_endpoints.Length == 1)
         {

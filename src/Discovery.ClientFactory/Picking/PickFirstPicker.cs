@@ -5,5 +5,5 @@ internal sealed class PickFirstPicker(IReadOnlyList<Endpoint> endpoints) : Endpo
 {
     private readonly Endpoint _first = endpoints[0];
 
-    public override Endpoint Pick(string? hashKey) => _first;
+    public override Endpoint Pick(string? hashKey, long now) => _first;
 }

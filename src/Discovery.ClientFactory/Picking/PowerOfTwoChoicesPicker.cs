@@ -15,20 +15,17 @@ internal sealed class PowerOfTwoChoicesPicker : EndpointPicker
 
     private readonly Endpoint[] _endpoints;
     private readonly IRandomSource _random;
-    private readonly TimeProvider _time;
     private readonly long _forcePickTicks;
 
     public PowerOfTwoChoicesPicker(IReadOnlyList<Endpoint> endpoints, IRandomSource random, TimeProvider time, TimeSpan forcePickInterval)
     {
         _endpoints = [.. endpoints];
         _random = random;
-        _time = time;
         _forcePickTicks = (long)(forcePickInterval.TotalSeconds * time.TimestampFrequency);
     }
 
-    public override Endpoint Pick(string? hashKey)
+    public override Endpoint Pick(string? hashKey, long now)
     {
-        var now = _time.GetTimestamp();
         if (_endpoints.Length == 1)
         {
             _endpoints[0].Load.MarkPicked(now);

@@ -5,5 +5,5 @@ internal sealed class RandomPicker(IReadOnlyList<Endpoint> endpoints, IRandomSou
 {
     private readonly Endpoint[] _endpoints = [.. endpoints];
 
-    public override Endpoint Pick(string? hashKey) => _endpoints[random.Next(_endpoints.Length)];
+    public override Endpoint Pick(string? hashKey, long now) => _endpoints[random.Next(_endpoints.Length)];
 }

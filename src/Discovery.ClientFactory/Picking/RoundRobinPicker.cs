@@ -5,5 +5,5 @@ internal sealed class RoundRobinPicker(IReadOnlyList<Endpoint> endpoints, RoundR
 {
     private readonly Endpoint[] _endpoints = [.. endpoints];
 
-    public override Endpoint Pick(string? hashKey) => _endpoints[cursor.Next(_endpoints.Length)];
+    public override Endpoint Pick(string? hashKey, long now) => _endpoints[cursor.Next(_endpoints.Length)];
 }

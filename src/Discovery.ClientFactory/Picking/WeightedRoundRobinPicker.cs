@@ -22,7 +22,7 @@ internal sealed class WeightedRoundRobinPicker : EndpointPicker
         }
     }
 
-    public override Endpoint Pick(string? hashKey)
+    public override Endpoint Pick(string? hashKey, long now)
     {
         lock (_lock)
         {

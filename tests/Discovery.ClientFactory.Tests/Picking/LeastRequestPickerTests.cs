@@ -14,7 +14,7 @@ public sealed class LeastRequestPickerTests
         // Draws a (0) then, of the remaining two, c (index 1 → 2).
         var picker = new LeastRequestPicker(endpoints, new ScriptedRandom(0, 1));
 
-        Assert.Equal("c", picker.Pick(null).Id);
+        Assert.Equal("c", picker.Pick(null, 0).Id);
     }
 
     [Fact]
@@ -22,6 +22,6 @@ public sealed class LeastRequestPickerTests
     {
         var picker = new LeastRequestPicker(TestEndpoints.Many("a", "b", "c"), new ScriptedRandom(1, 0));
 
-        Assert.Equal("b", picker.Pick(null).Id);
+        Assert.Equal("b", picker.Pick(null, 0).Id);
     }
 }

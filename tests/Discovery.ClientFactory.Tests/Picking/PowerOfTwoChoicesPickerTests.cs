@@ -17,7 +17,7 @@ public sealed class PowerOfTwoChoicesPickerTests
         Complete(fast, TimeSpan.FromMilliseconds(1));
         var picker = new PowerOfTwoChoicesPicker([slow, fast], new ScriptedRandom(0), _time, ForcePick);
 
-        var picks = Enumerable.Range(0, 5).Select(_ => picker.Pick(null).Id).Distinct().ToList();
+        var picks = Enumerable.Range(0, 5).Select(_ => picker.Pick(null, _time.GetTimestamp()).Id).Distinct().ToList();
 
         Assert.Equal(["fast"], picks);
     }
@@ -29,11 +29,11 @@ public sealed class PowerOfTwoChoicesPickerTests
         Complete(slow, TimeSpan.FromMilliseconds(50));
         Complete(fast, TimeSpan.FromMilliseconds(1));
         var picker = new PowerOfTwoChoicesPicker([slow, fast], new ScriptedRandom(0), _time, ForcePick);
-        picker.Pick(null);
+        picker.Pick(null, _time.GetTimestamp());
 
         _time.Advance(TimeSpan.FromMilliseconds(1100));
-        var forced = picker.Pick(null).Id;
-        var next = picker.Pick(null).Id;
+        var forced = picker.Pick(null, _time.GetTimestamp()).Id;
+        var next = picker.Pick(null, _time.GetTimestamp()).Id;
 
         Assert.Equal(["slow", "fast"], [forced, next]);
     }
@@ -48,7 +48,7 @@ public sealed class PowerOfTwoChoicesPickerTests
         busy.Load.OnStarted();
         var picker = new PowerOfTwoChoicesPicker([busy, idle], new ScriptedRandom(0), _time, ForcePick);
 
-        Assert.Equal("idle", picker.Pick(null).Id);
+        Assert.Equal("idle", picker.Pick(null, _time.GetTimestamp()).Id);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class PowerOfTwoChoicesPickerTests
         // First draw (failing, b), second draw (b, c): both healthy, so c (lower latency) wins.
         var picker = new PowerOfTwoChoicesPicker(endpoints, new ScriptedRandom(0, 0, 1, 1), _time, ForcePick);
 
-        Assert.Equal("c", picker.Pick(null).Id);
+        Assert.Equal("c", picker.Pick(null, _time.GetTimestamp()).Id);
     }
 
     private Endpoint Endpoint(string id) => TestEndpoints.Create(id, time: _time);

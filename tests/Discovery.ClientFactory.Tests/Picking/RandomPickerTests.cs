@@ -9,7 +9,7 @@ public sealed class RandomPickerTests
     {
         var picker = new RandomPicker(TestEndpoints.Many("a", "b", "c"), new ScriptedRandom(2, 0, 1));
 
-        var picks = Enumerable.Range(0, 3).Select(_ => picker.Pick(null).Id).ToList();
+        var picks = Enumerable.Range(0, 3).Select(_ => picker.Pick(null, 0).Id).ToList();
 
         Assert.Equal(["c", "a", "b"], picks);
     }

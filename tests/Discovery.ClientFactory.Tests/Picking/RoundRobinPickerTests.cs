@@ -10,7 +10,7 @@ public sealed class RoundRobinPickerTests
         var endpoints = TestEndpoints.Many("a", "b", "c");
         var picker = new RoundRobinPicker(endpoints, new RoundRobinCursor(-1));
 
-        var picks = Enumerable.Range(0, 6).Select(_ => picker.Pick(null).Id).ToList();
+        var picks = Enumerable.Range(0, 6).Select(_ => picker.Pick(null, 0).Id).ToList();
 
         Assert.Equal(["a", "b", "c", "a", "b", "c"], picks);
     }
@@ -21,8 +21,8 @@ public sealed class RoundRobinPickerTests
         var endpoints = TestEndpoints.Many("a", "b", "c");
         var cursor = new RoundRobinCursor(-1);
 
-        var first = new RoundRobinPicker(endpoints, cursor).Pick(null).Id;
-        var afterRebuild = new RoundRobinPicker(endpoints, cursor).Pick(null).Id;
+        var first = new RoundRobinPicker(endpoints, cursor).Pick(null, 0).Id;
+        var afterRebuild = new RoundRobinPicker(endpoints, cursor).Pick(null, 0).Id;
 
         Assert.Equal(["a", "b"], [first, afterRebuild]);
     }
