@@ -27,7 +27,7 @@ namespace Discovery.Hosting.Registration;
 internal sealed partial class EtcdRegistrationService : IHostedLifecycleService, IAsyncDisposable
 {
     // Revoke (and stopping the loop) may take this long at most, so our part of a shutdown stays within DrainDelay + 2 s.
-    private static readonly TimeSpan s_revokeBudget = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan s_revokeBudget = TimeSpan.FromSeconds(1);
 
     private readonly EtcdRegistrationOptions _options;
     private readonly EtcdOptions _etcdOptions;
@@ -126,7 +126,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
             if (_services.GetService<IServiceWatcherProvider>() is { } watchers)
             {
-                _monitor = new OwnRecordsMonitor(watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger);
+                // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
+                var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
+                _monitor = new OwnRecordsMonitor(watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger, _time, checkInterval);
             }
             else
             {
