@@ -1,0 +1,147 @@
+using Discovery.ClientFactory;
+using Discovery.ClientFactory.Balancing;
+using Discovery.ClientFactory.Configuration;
+using Discovery.ClientFactory.Diagnostics;
+using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resolving;
+using Discovery.ClientFactory.Tracking;
+using Discovery.Etcd.DependencyInjection;
+using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Points a gRPC client from <c>AddGrpcClient&lt;T&gt;()</c> at a service registered in etcd.</summary>
+public static class EtcdHttpClientBuilderExtensions
+{
+    /// <summary>
+    /// Sends the client's calls to the instances of a service registered in etcd, balanced by the configured picker.
+    /// Options bind from <c>Discovery:Clients:{client name}</c> (service, picker, version, zone) and etcd is reached
+    /// through <c>Discovery:Etcd</c>; both are validated at start-up.
+    /// </summary>
+    /// <param name="builder">The builder <c>AddGrpcClient&lt;T&gt;()</c> returned.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddGrpcClient&lt;Echo.EchoClient&gt;().UseEtcd();
+    /// // appsettings.json: "Discovery": { "Etcd": { "Endpoints": [ "http://127.0.0.1:2379" ] },
+    /// //                                 "Clients": { "EchoClient": { "Service": "echo", "Picker": "p2c" } } }
+    /// </code>
+    /// </example>
+    public static IHttpClientBuilder UseEtcd(this IHttpClientBuilder builder) => UseEtcdCore(builder, null, null);
+
+    /// <summary>Sends the client's calls to the instances of <paramref name="service"/> registered in etcd.</summary>
+    /// <param name="builder">The builder <c>AddGrpcClient&lt;T&gt;()</c> returned.</param>
+    /// <param name="service">The service name the servers register under; wins over configuration.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IHttpClientBuilder UseEtcd(this IHttpClientBuilder builder, string service)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        return UseEtcdCore(builder, service, null);
+    }
+
+    /// <summary>Sends the client's calls to a service registered in etcd, with options adjusted in code.</summary>
+    /// <param name="builder">The builder <c>AddGrpcClient&lt;T&gt;()</c> returned.</param>
+    /// <param name="configure">Adjusts the options after configuration is bound.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IHttpClientBuilder UseEtcd(this IHttpClientBuilder builder, Action<EtcdClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return UseEtcdCore(builder, null, configure);
+    }
+
+    /// <summary>Sends the client's calls to the instances of <paramref name="service"/>, with options adjusted in code.</summary>
+    /// <param name="builder">The builder <c>AddGrpcClient&lt;T&gt;()</c> returned.</param>
+    /// <param name="service">The service name the servers register under; wins over configuration.</param>
+    /// <param name="configure">Adjusts the options after configuration is bound.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IHttpClientBuilder UseEtcd(this IHttpClientBuilder builder, string service, Action<EtcdClientOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        ArgumentNullException.ThrowIfNull(configure);
+        return UseEtcdCore(builder, service, configure);
+    }
+
+    private static IHttpClientBuilder UseEtcdCore(IHttpClientBuilder builder, string? service, Action<EtcdClientOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var name = builder.Name;
+        services.AddEtcdClientServices();
+        services.AddSingleton(new EtcdClientRegistration(name));
+
+        services.AddOptions<EtcdClientOptions>(name)
+            .BindConfiguration($"{EtcdClientOptions.SectionName}:{name}")
+            .Configure(options =>
+            {
+                if (service is not null)
+                {
+                    options.Service = service;
+                }
+
+                configure?.Invoke(options);
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<GrpcClientFactoryOptions>(name)
+            .Configure<IOptionsMonitor<EtcdClientOptions>>((factoryOptions, monitor) =>
+            {
+                var clientOptions = monitor.Get(name);
+                factoryOptions.Address = EtcdResolverFactory.AddressOf(clientOptions.Service ?? "unset");
+            });
+
+        builder.ConfigureChannel((provider, channel) =>
+        {
+            var clientOptions = provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name);
+            var policy = new LoadBalancingConfig(EtcdPickers.PolicyName(clientOptions.Picker));
+            ((IDictionary<string, object>)policy.Inner[policy.PolicyName])[EtcdLoadBalancerFactory.ClientKey] = name;
+            channel.ServiceConfig ??= new ServiceConfig();
+            channel.ServiceConfig.LoadBalancingConfigs.Clear();
+            channel.ServiceConfig.LoadBalancingConfigs.Add(policy);
+            // The etcd scheme says nothing about TLS: plaintext unless the app set credentials (https servers).
+            channel.Credentials ??= ChannelCredentials.Insecure;
+        });
+
+        builder.AddInterceptor(provider =>
+        {
+            var clientOptions = provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name);
+            var tracksLoad = provider.GetRequiredService<PickerRegistry>().Get(clientOptions.Picker).TracksLoad;
+            return new EtcdCallInterceptor(tracksLoad, provider.GetRequiredService<TimeProvider>());
+        });
+
+        return builder;
+    }
+
+    /// <summary>The process-wide part, registered once however many clients use etcd.</summary>
+    internal static IServiceCollection AddEtcdClientServices(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(PickerRegistry)))
+        {
+            return services;
+        }
+
+        services.AddDiscoveryEtcd();
+        services.AddSingleton<PickerRegistry>();
+        services.TryAddSingleton<IRandomSource>(SharedRandomSource.Instance);
+        services.AddSingleton(provider => new BalancerDependencies(
+            provider.GetRequiredService<PickerRegistry>(),
+            provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IRandomSource>(),
+            provider.GetRequiredService<Logging.ILoggerFactory>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdClientOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, EtcdResolverFactory>());
+        foreach (var picker in EtcdPickers.BuiltIn)
+        {
+            services.AddSingleton<LoadBalancerFactory>(provider => new EtcdLoadBalancerFactory(picker, provider.GetRequiredService<BalancerDependencies>()));
+        }
+
+        services.TryAddSingleton<ClientViewRegistry>();
+        services.AddHealthChecks().AddCheck<EtcdClientHealthCheck>(EtcdClientHealthCheck.Name);
+        return services;
+    }
+}

@@ -1,0 +1,38 @@
+using Grpc.Net.Client.Balancer;
+
+namespace Discovery.ClientFactory.Picking;
+
+/// <summary>
+/// A picker known by name: a built-in algorithm over <see cref="Endpoint"/>s, or a user's factory over grpc-dotnet
+/// subchannels added with <c>AddEtcdPicker</c>. Either way it sees only instances that passed the filters.
+/// </summary>
+internal sealed class PickerDefinition
+{
+    private PickerDefinition(
+        string name,
+        bool tracksLoad,
+        Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker>? builtIn,
+        Func<IReadOnlyList<Subchannel>, SubchannelPicker>? custom)
+    {
+        Name = name;
+        TracksLoad = tracksLoad;
+        BuiltIn = builtIn;
+        Custom = custom;
+    }
+
+    public string Name { get; }
+
+    /// <summary>True when the picker reads in-flight counts, latency or success: calls are then tracked.</summary>
+    public bool TracksLoad { get; }
+
+    public Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker>? BuiltIn { get; }
+
+    public Func<IReadOnlyList<Subchannel>, SubchannelPicker>? Custom { get; }
+
+    public static PickerDefinition ForBuiltIn(
+        string name, bool tracksLoad, Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker> create) =>
+        new(name, tracksLoad, create, null);
+
+    public static PickerDefinition ForCustom(string name, Func<IReadOnlyList<Subchannel>, SubchannelPicker> create) =>
+        new(name, tracksLoad: false, null, create);
+}

@@ -1,0 +1,40 @@
+using Discovery.Etcd.Records;
+using Grpc.Net.Client.Balancer;
+
+namespace Discovery.ClientFactory.Resolving;
+
+/// <summary>
+/// How an etcd record rides on a <see cref="BalancerAddress"/>: the whole record under an internal key for our
+/// balancer, and the well-known metadata under the public <see cref="EtcdPickers"/> attribute keys for pickers
+/// added by users.
+/// </summary>
+internal static class EtcdAddressAttributes
+{
+    private static readonly BalancerAttributesKey<EndpointRecord> RecordKey = new("discovery.record");
+
+    public static BalancerAddress ToAddress(EndpointRecord record)
+    {
+        var address = new BalancerAddress(record.Host, record.Port);
+        var attributes = address.Attributes;
+        attributes.Set(RecordKey, record);
+        attributes.Set(new BalancerAttributesKey<string>(EtcdPickers.InstanceIdAttribute), record.Id);
+        attributes.Set(new BalancerAttributesKey<int>(EtcdPickers.WeightAttribute), record.Metadata.Weight);
+        if (record.Metadata.Version is { } version)
+        {
+            attributes.Set(new BalancerAttributesKey<string>(EtcdPickers.VersionAttribute), version);
+        }
+
+        if (record.Metadata.Zone is { } zone)
+        {
+            attributes.Set(new BalancerAttributesKey<string>(EtcdPickers.ZoneAttribute), zone);
+        }
+
+        return address;
+    }
+
+    /// <summary>The record an address carries; an address from another resolver gets a record with no metadata.</summary>
+    public static EndpointRecord RecordOf(BalancerAddress address) =>
+        address.Attributes.TryGetValue(RecordKey, out var record)
+            ? record
+            : new EndpointRecord($"{address.EndPoint.Host}:{address.EndPoint.Port}", address.EndPoint.Host, address.EndPoint.Port, EndpointMetadata.Empty);
+}

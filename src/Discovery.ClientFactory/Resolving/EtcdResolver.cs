@@ -1,0 +1,152 @@
+using Discovery.ClientFactory.Diagnostics;
+using Discovery.Etcd.Watching;
+using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+
+namespace Discovery.ClientFactory.Resolving;
+
+/// <summary>
+/// The <c>etcd:///{service}</c> resolver of one channel: pushes the shared watcher's view (every instance's address
+/// with its metadata as attributes) to the channel on every change, and again on every <see cref="Refresh"/>.
+/// Until etcd first answers it reports nothing for up to <see cref="FirstAnswerWait"/> (a healthy etcd answers well
+/// within it), then an Unavailable error naming the problem, so calls fail fast instead of hanging; once it had a
+/// view, a view etcd has not confirmed never replaces it.
+/// </summary>
+internal sealed class EtcdResolver : Resolver
+{
+    /// <summary>
+    /// How long a new resolver waits for etcd's first answer before calls fail: longer than a loaded machine needs to
+    /// connect and list, while an etcd that refuses connections is reported sooner, by the watcher's own problem.
+    /// </summary>
+    public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(5);
+
+    private readonly ServiceWatcherReference _reference;
+    private readonly ClientViewRegistry _registry;
+    private readonly TimeProvider _time;
+    private ITimer? _firstAnswerTimer;
+    private volatile bool _firstAnswerWaitOver;
+    private readonly Lock _cacheLock = new();
+    private Action<ResolverResult>? _listener;
+    private IDisposable? _subscription;
+    private IDisposable? _tracking;
+    private ServiceView? _cachedView;
+    private ResolverResult? _cachedResult;
+    private ResolverResult? _lastSynced;
+
+    public EtcdResolver(ServiceWatcherReference reference, ClientViewRegistry registry, TimeProvider time)
+    {
+        _reference = reference;
+        _registry = registry;
+        _time = time;
+    }
+
+    private IServiceWatcher Watcher => _reference.Watcher;
+
+    public override void Start(Action<ResolverResult> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (Interlocked.CompareExchange(ref _listener, listener, null) is not null)
+        {
+            throw new InvalidOperationException("The resolver was already started.");
+        }
+
+        _tracking = _registry.Track(Watcher);
+        _firstAnswerTimer = _time.CreateTimer(
+            static state =>
+            {
+                var resolver = (EtcdResolver)state!;
+                resolver._firstAnswerWaitOver = true;
+                resolver.Push();
+            },
+            this,
+            FirstAnswerWait,
+            Timeout.InfiniteTimeSpan);
+        _subscription = Watcher.Subscribe(_ => Push());
+        Push();
+    }
+
+    public override void Refresh() => Push();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _firstAnswerTimer?.Dispose();
+            _subscription?.Dispose();
+            _tracking?.Dispose();
+            _reference.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// Reports the watcher's current view. Pushes from the watcher and from the channel can interleave; each pusher
+    /// checks afterwards that the view it pushed is still current and pushes again otherwise, so the last report is
+    /// never stale. The listener takes the channel's lock, so none of ours is held while calling it.
+    /// </summary>
+    private void Push()
+    {
+        var listener = _listener;
+        if (listener is null)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var view = Watcher.Current;
+            if (ResultFor(view) is not { } result)
+            {
+                return;
+            }
+
+            listener(result);
+            if (ReferenceEquals(Watcher.Current, view))
+            {
+                return;
+            }
+        }
+    }
+
+    private ResolverResult? ResultFor(ServiceView view)
+    {
+        lock (_cacheLock)
+        {
+            if (ReferenceEquals(view, _cachedView) && _cachedResult is not null)
+            {
+                return _cachedResult;
+            }
+
+            ResolverResult result;
+            if (view.IsSynced)
+            {
+                result = ResolverResult.ForResult([.. view.Endpoints.Select(EtcdAddressAttributes.ToAddress)]);
+                _lastSynced = result;
+            }
+            else if (_lastSynced is not null)
+            {
+                result = _lastSynced;
+            }
+            else if (view.Problem is not null)
+            {
+                result = ResolverResult.ForFailure(new Status(
+                    StatusCode.Unavailable, $"etcd has been unreachable since the client started ({view.Problem})"));
+            }
+            else if (_firstAnswerWaitOver)
+            {
+                result = ResolverResult.ForFailure(new Status(
+                    StatusCode.Unavailable,
+                    $"etcd has not answered within {FirstAnswerWait.TotalSeconds:0} s of the client starting; it may be unreachable"));
+            }
+            else
+            {
+                return null;
+            }
+
+            _cachedView = view;
+            _cachedResult = result;
+            return result;
+        }
+    }
+}

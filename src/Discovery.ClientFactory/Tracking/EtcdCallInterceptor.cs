@@ -1,0 +1,119 @@
+using Discovery.ClientFactory.Routing;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Discovery.ClientFactory.Tracking;
+
+/// <summary>
+/// Hands each call's routing (from its metadata and the ambient scope) to the picker through
+/// <see cref="CallContext"/>, and for the call-tracking pickers reports the call's real outcome back: grpc-dotnet's
+/// call tracker completes at the response headers and never sees a status sent in trailers. Streaming calls are
+/// routed but not tracked: their lifetime is the caller's, not the server's.
+/// </summary>
+internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : Interceptor
+{
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        var tracking = tracksLoad ? new CallTracking() : null;
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), tracking);
+        try
+        {
+            var response = continuation(request, context);
+            tracking?.Complete(StatusCode.OK, time.GetTimestamp());
+            return response;
+        }
+        catch (RpcException e)
+        {
+            tracking?.Complete(e.StatusCode, time.GetTimestamp());
+            throw;
+        }
+        finally
+        {
+            CallContext.Exit(previous);
+        }
+    }
+
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        var tracking = tracksLoad ? new CallTracking() : null;
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), tracking);
+        AsyncUnaryCall<TResponse> inner;
+        try
+        {
+            inner = continuation(request, context);
+        }
+        finally
+        {
+            CallContext.Exit(previous);
+        }
+
+        return tracking is null
+            ? inner
+            : new AsyncUnaryCall<TResponse>(
+                ObserveAsync(inner.ResponseAsync, tracking), inner.ResponseHeadersAsync, inner.GetStatus, inner.GetTrailers, inner.Dispose);
+    }
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), null);
+        try
+        {
+            return continuation(request, context);
+        }
+        finally
+        {
+            CallContext.Exit(previous);
+        }
+    }
+
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), null);
+        try
+        {
+            return continuation(context);
+        }
+        finally
+        {
+            CallContext.Exit(previous);
+        }
+    }
+
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), null);
+        try
+        {
+            return continuation(context);
+        }
+        finally
+        {
+            CallContext.Exit(previous);
+        }
+    }
+
+    private async Task<TResponse> ObserveAsync<TResponse>(Task<TResponse> response, CallTracking tracking)
+    {
+        try
+        {
+            var result = await response.ConfigureAwait(false);
+            tracking.Complete(StatusCode.OK, time.GetTimestamp());
+            return result;
+        }
+        catch (RpcException e)
+        {
+            tracking.Complete(e.StatusCode, time.GetTimestamp());
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            tracking.Complete(StatusCode.Cancelled, time.GetTimestamp());
+            throw;
+        }
+    }
+}
