@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Discovery.Hosting.Tests.Configuration;
+
+public sealed class EtcdRegistrationOptionsValidationTests
+{
+    public static TheoryData<string, string> InvalidValues => new()
+    {
+        { "Discovery:Registration:ServiceName", "" },
+        { "Discovery:Registration:ServiceName", "/echo" },
+        { "Discovery:Registration:ServiceName", "echo//v2" },
+        { "Discovery:Registration:ServiceName", "ec ho" },
+        { "Discovery:Registration:InstanceId", "   " },
+        { "Discovery:Registration:Version", " " },
+        { "Discovery:Registration:Zone", "\t" },
+        { "Discovery:Registration:Weight", "0" },
+        { "Discovery:Registration:Weight", "-5" },
+        { "Discovery:Registration:Metadata:id", "x" },
+        { "Discovery:Registration:Metadata:weight", "7" },
+        { "Discovery:Registration:LeaseTtl", "00:00:01" },
+        { "Discovery:Registration:LeaseTtl", "00:00:02.500" },
+        { "Discovery:Registration:LeaseTtl", "2.00:00:00" },
+        { "Discovery:Registration:DrainDelay", "-00:00:01" },
+        { "Discovery:Registration:AdvertisedHost", "0.0.0.0" },
+        { "Discovery:Registration:AdvertisedHost", "http://host:5000" },
+        { "Discovery:Registration:Endpoints:0", "not an endpoint" },
+        { "Discovery:Registration:Endpoints:0", "70000" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidValues))]
+    public async Task StartAsync_InvalidRegistrationValue_FailsNamingTheKey(string key, string value)
+    {
+        using var host = BuildHost(new() { [key] = value });
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(key, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_ValidValuesAndNoServer_StartsWithoutRegistering()
+    {
+        using var host = BuildHost(new()
+        {
+            ["Discovery:Registration:ServiceName"] = "prod/echo",
+            ["Discovery:Registration:Metadata:canary"] = "true",
+            ["Discovery:Registration:Endpoints:0"] = "5001",
+            ["Discovery:Registration:Endpoints:1"] = "http://0.0.0.0:5002",
+            ["Discovery:Registration:AdvertisedHost"] = "[fe80::1]",
+        });
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void InstanceId_NotConfigured_IsTheSameNonEmptyValueForEveryReader()
+    {
+        using var host = BuildHost([]);
+
+        var first = host.Services.GetRequiredService<IOptions<EtcdRegistrationOptions>>().Value.InstanceId;
+        var second = host.Services.GetRequiredService<IOptionsMonitor<EtcdRegistrationOptions>>().Get(Options.DefaultName).InstanceId;
+
+        Assert.False(string.IsNullOrEmpty(first));
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task AddEtcdRegistration_ActionOverload_OverridesConfiguration()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings(new() { ["Discovery:Registration:Weight"] = "0" }));
+        builder.Services.AddEtcdRegistration(o => o.Weight = 7);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        Assert.Equal(7, host.Services.GetRequiredService<IOptions<EtcdRegistrationOptions>>().Value.Weight);
+        await host.StopAsync();
+    }
+
+    private static IHost BuildHost(Dictionary<string, string?> values)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings(values));
+        builder.Services.AddEtcdRegistration();
+        return builder.Build();
+    }
+
+    private static Dictionary<string, string?> Settings(Dictionary<string, string?> values)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Discovery:Etcd:Endpoints:0"] = "http://127.0.0.1:1",
+            ["Discovery:Registration:ServiceName"] = "echo",
+        };
+        foreach (var (key, value) in values)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+}
