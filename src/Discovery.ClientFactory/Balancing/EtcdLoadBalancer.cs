@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resilience;
 using Discovery.ClientFactory.Resolving;
 using Discovery.Etcd.Records;
 using Grpc.Core;
@@ -24,6 +25,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     private readonly IChannelControlHelper _controller;
     private readonly BalancerSettings _settings;
     private readonly ILogger _logger;
+    private readonly SubchannelLedger _ledger;
     private readonly Lock _lock = new();
     private readonly List<Entry> _entries = [];
     private string _emptyReason = "the resolver has not answered yet";
@@ -33,11 +35,12 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     private long _generation;
     private bool _disposed;
 
-    public EtcdLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger)
+    public EtcdLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelLedger? ledger = null)
     {
         _controller = controller;
         _settings = settings;
         _logger = logger;
+        _ledger = ledger ?? new SubchannelLedger();
     }
 
     public override void UpdateChannelState(ChannelState state)
@@ -67,6 +70,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var subchannel in toDispose)
         {
             subchannel.Dispose();
+            _ledger.Closed();
         }
 
         foreach (var subchannel in toConnect)
@@ -105,7 +109,9 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var entry in entries)
         {
             entry.Registration.Dispose();
+            entry.Ejection.Dispose();
             entry.Subchannel.Dispose();
+            _ledger.Closed();
         }
 
         base.Dispose(disposing);
@@ -123,6 +129,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
                 if (!Equals(entry.Endpoint.Record, record))
                 {
                     entry.Endpoint = entry.Endpoint.WithRecord(record);
+                    entry.Address = address;
                     entry.Subchannel.UpdateAddresses([address]);
                 }
             }
@@ -143,6 +150,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var removed in previous.Values)
         {
             removed.Registration.Dispose();
+            removed.Ejection.Dispose();
             toDispose.Add(removed.Subchannel);
             Log.InstanceRemoved(_logger, _settings.Service, removed.Endpoint.Id, removed.Endpoint.Record.Address);
         }
@@ -150,11 +158,77 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
     private Entry CreateEntry(BalancerAddress address, EndpointRecord record)
     {
-        var subchannel = _controller.CreateSubchannel(new SubchannelOptions([address]));
         var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime);
-        var entry = new Entry(new Endpoint(record, subchannel, load), subchannel);
-        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
+        var entry = new Entry(address);
+        AttachSubchannel(entry, record, load);
         return entry;
+    }
+
+    /// <summary>Gives <paramref name="entry"/> a new subchannel (and an endpoint over it keeping <paramref name="load"/>).</summary>
+    private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load)
+    {
+        var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
+        _ledger.Opened();
+        var tracker = new OutlierTracker(subchannel, entry.Ejection, (failed, error) => OnTransportFailure(entry, failed, error));
+        entry.Subchannel = subchannel;
+        entry.Endpoint = new Endpoint(record, subchannel, load, tracker);
+        entry.State = ConnectivityState.Idle;
+        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
+    }
+
+    /// <summary>
+    /// A call on <paramref name="failed"/> failed at the transport level: the instance stops being picked at once,
+    /// for a backoff, and its subchannel is replaced by a fresh one. A subchannel grpc-dotnet keeps READY while every
+    /// connection it hands out is refused (an address removed and re-added, then shut down) would otherwise take
+    /// every call: the fresh one reports the instance's real state. The resolver is asked to refresh, in case etcd
+    /// already knows the instance is gone.
+    /// </summary>
+    private void OnTransportFailure(Entry entry, Subchannel failed, Exception error)
+    {
+        Subchannel replaced;
+        IDisposable registration;
+        TimeSpan backoff;
+        lock (_lock)
+        {
+            if (_disposed || !ReferenceEquals(entry.Subchannel, failed) || entry.Ejection.IsEjected || !_entries.Contains(entry))
+            {
+                return;
+            }
+
+            backoff = entry.Ejection.Eject();
+            entry.Ejection.StartTimer(_settings.Services.Time.CreateTimer(
+                static state => ((EjectionTimeout)state!).Balancer.OnEjectionOver(((EjectionTimeout)state).Entry),
+                new EjectionTimeout(this, entry),
+                backoff,
+                Timeout.InfiniteTimeSpan));
+            replaced = entry.Subchannel;
+            registration = entry.Registration;
+            AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load);
+            entry.Attempted = true;
+        }
+
+        Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalMilliseconds, error.Message);
+        registration.Dispose();
+        replaced.Dispose();
+        _ledger.Closed();
+        entry.Subchannel.RequestConnection();
+        Publish();
+        _controller.RefreshResolver();
+    }
+
+    private void OnEjectionOver(Entry entry)
+    {
+        lock (_lock)
+        {
+            if (_disposed || !_entries.Contains(entry))
+            {
+                return;
+            }
+
+            entry.Ejection.Readmit();
+        }
+
+        Publish();
     }
 
     private void OnSubchannelStateChanged(Entry entry, SubchannelState state)
@@ -269,18 +343,28 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             return new BalancerState(ConnectivityState.Connecting, FixedPicker.Queue);
         }
 
-        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError));
+        // Ejected instances sit out while another one is ready; with none left, all of them are better than nothing.
+        var honourEjections = _entries.Exists(e => e.State == ConnectivityState.Ready && !e.Ejection.IsEjected);
+        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(
+            e.Endpoint,
+            honourEjections && e.Ejection.IsEjected ? ConnectivityState.TransientFailure : e.State,
+            e.Attempted,
+            e.LastError));
         var channelState = snapshots.Exists(s => s.IsReady) ? ConnectivityState.Ready
             : snapshots.Exists(s => s.IsConnecting) ? ConnectivityState.Connecting
             : ConnectivityState.TransientFailure;
         return new BalancerState(channelState, new EtcdPicker(snapshots, _settings));
     }
 
-    private sealed class Entry(Endpoint endpoint, Subchannel subchannel)
+    private sealed class Entry(BalancerAddress address)
     {
-        public Endpoint Endpoint { get; set; } = endpoint;
+        public BalancerAddress Address { get; set; } = address;
 
-        public Subchannel Subchannel { get; } = subchannel;
+        public Endpoint Endpoint { get; set; } = null!;
+
+        public Subchannel Subchannel { get; set; } = null!;
+
+        public Ejection Ejection { get; } = new();
 
         public IDisposable Registration { get; set; } = EmptyDisposable.Instance;
 
@@ -290,6 +374,8 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
         public string? LastError { get; set; }
     }
+
+    private sealed record EjectionTimeout(EtcdLoadBalancer Balancer, Entry Entry);
 
     private sealed class EmptyDisposable : IDisposable
     {
@@ -307,5 +393,8 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
         [LoggerMessage(2, LogLevel.Debug, "Service '{Service}': instance {InstanceId} at {Address} removed.")]
         public static partial void InstanceRemoved(ILogger logger, string service, string instanceId, string address);
+
+        [LoggerMessage(3, LogLevel.Information, "Service '{Service}': instance {InstanceId} at {Address} ejected for {BackoffMs} ms after a transport failure: {Error}")]
+        public static partial void InstanceEjected(ILogger logger, string service, string instanceId, string address, double backoffMs, string error);
     }
 }

@@ -9,13 +9,14 @@ namespace Discovery.ClientFactory.Picking;
 /// </summary>
 internal sealed class Endpoint
 {
-    public Endpoint(EndpointRecord record, Subchannel? subchannel, EndpointLoad load)
+    public Endpoint(EndpointRecord record, Subchannel? subchannel, EndpointLoad load, ISubchannelCallTracker? tracker = null)
     {
         Record = record;
         Subchannel = subchannel;
         Load = load;
+        Tracker = tracker;
         // Unit tests pass no subchannel; they tell results apart by reference.
-        Result = PickResult.ForSubchannel(subchannel!);
+        Result = PickResult.ForSubchannel(subchannel!, tracker);
     }
 
     public EndpointRecord Record { get; }
@@ -34,8 +35,11 @@ internal sealed class Endpoint
 
     public PickResult Result { get; }
 
+    /// <summary>The subchannel's call tracker (outlier ejection), shared by every call to it; null in unit tests.</summary>
+    public ISubchannelCallTracker? Tracker { get; }
+
     /// <summary>The same instance and statistics with an updated record (metadata changed, address did not).</summary>
-    public Endpoint WithRecord(EndpointRecord record) => new(record, Subchannel, Load);
+    public Endpoint WithRecord(EndpointRecord record) => new(record, Subchannel, Load, Tracker);
 
     public override string ToString() => $"{Id} ({Record.Address})";
 }
