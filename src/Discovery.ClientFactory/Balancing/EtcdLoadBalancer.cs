@@ -120,6 +120,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     private void Reconcile(IReadOnlyList<BalancerAddress> addresses, List<Subchannel> toConnect, List<Subchannel> toDispose)
     {
         var previous = _entries.ToDictionary(e => e.Endpoint.Record.Address, StringComparer.Ordinal);
+        var peersLag = PeersAverageLag();
         _entries.Clear();
         foreach (var address in addresses)
         {
@@ -139,7 +140,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             }
             else
             {
-                entry = CreateEntry(address, record);
+                entry = CreateEntry(address, record, peersLag);
                 toConnect.Add(entry.Subchannel);
                 Log.InstanceAdded(_logger, _settings.Service, record.Id, record.Address);
             }
@@ -156,9 +157,9 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         }
     }
 
-    private Entry CreateEntry(BalancerAddress address, EndpointRecord record)
+    private Entry CreateEntry(BalancerAddress address, EndpointRecord record, long peersLag)
     {
-        var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime);
+        var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
         var entry = new Entry(address);
         AttachSubchannel(entry, record, load);
         return entry;
@@ -229,6 +230,12 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         }
 
         Publish();
+    }
+
+    private long PeersAverageLag()
+    {
+        var lags = _entries.Select(e => e.Endpoint.Load.LagNanoseconds).Where(lag => lag > 0).ToList();
+        return lags.Count == 0 ? 0 : (long)lags.Average();
     }
 
     private void OnSubchannelStateChanged(Entry entry, SubchannelState state)

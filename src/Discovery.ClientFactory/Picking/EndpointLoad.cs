@@ -21,9 +21,18 @@ internal sealed class EndpointLoad
     private long _lastCompletedAt;
     private long _lastPickedAt;
 
-    public EndpointLoad(TimeProvider time, TimeSpan decayTime)
+    /// <param name="time">The clock.</param>
+    /// <param name="decayTime">The EWMA time constant.</param>
+    /// <param name="initialLagNanoseconds">
+    /// The latency to assume before the first call completes: the peers' average for an instance joining a running
+    /// channel. go-zero starts at zero, which makes a new instance the best choice until its first call completes:
+    /// on a cold server that first call is slow, every caller piles onto it meanwhile, and its slow first sample then
+    /// holds it back for several decay times.
+    /// </param>
+    public EndpointLoad(TimeProvider time, TimeSpan decayTime, long initialLagNanoseconds = 0)
     {
         _time = time;
+        _lagNanoseconds = initialLagNanoseconds;
         _decayTicks = decayTime.TotalSeconds * time.TimestampFrequency;
         _lastCompletedAt = time.GetTimestamp();
         _lastPickedAt = _lastCompletedAt;

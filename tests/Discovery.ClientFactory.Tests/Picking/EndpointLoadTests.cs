@@ -1,0 +1,79 @@
+using Discovery.ClientFactory.Picking;
+using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Discovery.ClientFactory.Tests.Picking;
+
+public sealed class EndpointLoadTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void OnCompleted_FirstCall_LagIsItsLatency()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+
+        Call(load, TimeSpan.FromMilliseconds(40), StatusCode.OK);
+
+        Assert.Equal(40_000_000, load.LagNanoseconds);
+        Assert.Equal(0, load.InFlight);
+    }
+
+    [Fact]
+    public void OnCompleted_LaterCall_AveragesWithDecayByTimeSinceTheLast()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        Call(load, TimeSpan.FromMilliseconds(40), StatusCode.OK);
+
+        _time.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(10));
+        Call(load, TimeSpan.FromMilliseconds(10), StatusCode.OK);
+
+        // 10 s since the last completion: weight e^-1 on the old 40 ms, the rest on the new 10 ms.
+        var expected = (40_000_000 * Math.Exp(-1)) + (10_000_000 * (1 - Math.Exp(-1)));
+        Assert.InRange(load.LagNanoseconds, expected - 1000, expected + 1000);
+    }
+
+    [Fact]
+    public void OnCompleted_ServerFailure_LowersSuccess()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        Call(load, TimeSpan.FromMilliseconds(5), StatusCode.OK);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Call(load, TimeSpan.FromMilliseconds(5), StatusCode.Unavailable);
+
+        Assert.InRange(load.Success, 600, 620);
+    }
+
+    [Fact]
+    public void OnCompleted_ApplicationError_KeepsFullSuccess()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        Call(load, TimeSpan.FromMilliseconds(5), StatusCode.OK);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Call(load, TimeSpan.FromMilliseconds(5), StatusCode.NotFound);
+
+        Assert.Equal(EndpointLoad.FullSuccess, load.Success);
+    }
+
+    [Fact]
+    public void OnCompleted_SeededJoiner_SlowFirstCallOnlyNudgesTheSeed()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10), initialLagNanoseconds: 1_000_000);
+
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        Call(load, TimeSpan.FromMilliseconds(200), StatusCode.OK);
+
+        // 0.5 s since the load was created: the 200 ms cold call weighs 1 - e^-0.05, about 5 %.
+        Assert.InRange(load.LagNanoseconds, 10_000_000, 12_000_000);
+    }
+
+    private void Call(EndpointLoad load, TimeSpan rtt, StatusCode status)
+    {
+        load.OnStarted();
+        var start = _time.GetTimestamp();
+        _time.Advance(rtt);
+        load.OnCompleted(start, _time.GetTimestamp(), status);
+    }
+}

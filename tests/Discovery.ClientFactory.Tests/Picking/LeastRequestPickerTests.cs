@@ -1,0 +1,27 @@
+using Discovery.ClientFactory.Picking;
+
+namespace Discovery.ClientFactory.Tests.Picking;
+
+public sealed class LeastRequestPickerTests
+{
+    [Fact]
+    public void Pick_PairWithBusyFirst_ChoosesTheOneWithFewerCallsInFlight()
+    {
+        var endpoints = TestEndpoints.Many("a", "b", "c");
+        endpoints[0].Load.OnStarted();
+        endpoints[0].Load.OnStarted();
+        endpoints[2].Load.OnStarted();
+        // Draws a (0) then, of the remaining two, c (index 1 → 2).
+        var picker = new LeastRequestPicker(endpoints, new ScriptedRandom(0, 1));
+
+        Assert.Equal("c", picker.Pick(null).Id);
+    }
+
+    [Fact]
+    public void Pick_Tie_KeepsTheFirstDrawn()
+    {
+        var picker = new LeastRequestPicker(TestEndpoints.Many("a", "b", "c"), new ScriptedRandom(1, 0));
+
+        Assert.Equal("b", picker.Pick(null).Id);
+    }
+}

@@ -1,0 +1,31 @@
+using Discovery.ClientFactory.Picking;
+using Discovery.Etcd.Records;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Discovery.ClientFactory.Tests.Picking;
+
+/// <summary>Endpoints without subchannels, for pickers under test.</summary>
+internal static class TestEndpoints
+{
+    public static Endpoint Create(string id, string? version = null, string? zone = null, int weight = 100, TimeProvider? time = null, int port = 0)
+    {
+        var address = $"127.0.0.1:{(port == 0 ? 5000 + Math.Abs(id.GetHashCode(StringComparison.Ordinal) % 1000) : port)}";
+        var record = new EndpointRecord(address, "127.0.0.1", int.Parse(address[10..], System.Globalization.CultureInfo.InvariantCulture), new EndpointMetadata(id, version, weight, zone, null));
+        return new Endpoint(record, null, new EndpointLoad(time ?? new FakeTimeProvider(), TimeSpan.FromSeconds(10)));
+    }
+
+    public static List<Endpoint> Many(params string[] ids) => [.. ids.Select(id => Create(id))];
+}
+
+/// <summary>A random source that replays given draws (modulo the bound), then repeats the last one.</summary>
+internal sealed class ScriptedRandom(params int[] draws) : IRandomSource
+{
+    private int _next;
+
+    public int Next(int maxExclusive)
+    {
+        var draw = draws[Math.Min(_next, draws.Length - 1)];
+        _next++;
+        return draw % maxExclusive;
+    }
+}
