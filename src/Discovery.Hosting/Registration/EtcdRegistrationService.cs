@@ -126,7 +126,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
             if (_services.GetService<IServiceWatcherProvider>() is { } watchers)
             {
-                _monitor = new OwnRecordsMonitor(watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger);
+                // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
+                var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
+                _monitor = new OwnRecordsMonitor(watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger, _time, checkInterval);
             }
             else
             {

@@ -12,7 +12,9 @@ namespace Discovery.Hosting.Registration;
 /// <remarks>
 /// After etcd lost its data the watcher keeps missing entries for a grace period, so this cannot see a wipe: the
 /// keeper's keep-alive (TTL 0) covers that. Views older than our last write, unsynced views and views with a
-/// problem are ignored, so a stale view cannot cause a rewrite.
+/// problem are ignored, so a stale view cannot cause a rewrite. The watcher only wakes subscribers when the
+/// endpoints change, so a delete that lands together with our own write (one watch response holding both) changes
+/// nothing it would report: the current view is therefore also checked on a timer.
 /// </remarks>
 internal sealed partial class OwnRecordsMonitor : IDisposable
 {
@@ -22,24 +24,30 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
     private readonly LeaseKeeper _keeper;
     private readonly ILogger _logger;
     private readonly IDisposable _subscription;
+    private readonly ITimer _timer;
+    private long _lastReportedRevision = -1;
 
     public OwnRecordsMonitor(
         ServiceWatcherReference watcher,
         IReadOnlyList<string> addresses,
         EndpointMetadata metadata,
         LeaseKeeper keeper,
-        ILogger logger)
+        ILogger logger,
+        TimeProvider timeProvider,
+        TimeSpan checkInterval)
     {
         _watcher = watcher;
         _addresses = addresses;
         _metadata = metadata;
         _keeper = keeper;
         _logger = logger;
-        _subscription = watcher.Watcher.Subscribe(OnView);
+        _subscription = watcher.Watcher.Subscribe(Check);
+        _timer = timeProvider.CreateTimer(_ => Check(watcher.Watcher.Current), null, checkInterval, checkInterval);
     }
 
     public void Dispose()
     {
+        _timer.Dispose();
         _subscription.Dispose();
         _watcher.Dispose();
     }
@@ -68,7 +76,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
         return null;
     }
 
-    private void OnView(ServiceView view)
+    private void Check(ServiceView view)
     {
         var status = _keeper.Status;
         if (!view.IsSynced
@@ -81,7 +89,12 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
 
         if (FindMismatch(view, _addresses, _metadata) is { } address)
         {
-            Log.RecordChanged(_logger, view.Service, address, view.Revision);
+            // The timer sees the same view again until the rewrite lands: log each revision once.
+            if (Interlocked.Exchange(ref _lastReportedRevision, view.Revision) != view.Revision)
+            {
+                Log.RecordChanged(_logger, view.Service, address, view.Revision);
+            }
+
             _keeper.RequestRewrite();
         }
     }
@@ -90,5 +103,6 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
     {
         [LoggerMessage(20, LogLevel.Warning, "The record of {Service} at {Address} was deleted or overwritten in etcd (revision {Revision}); writing it again")]
         public static partial void RecordChanged(ILogger logger, string service, string address, long revision);
+        
     }
 }

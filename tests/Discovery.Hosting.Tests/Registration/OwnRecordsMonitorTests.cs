@@ -1,6 +1,11 @@
+using System.Text;
+using Discovery.Etcd.Leasing;
 using Discovery.Etcd.Records;
 using Discovery.Etcd.Watching;
 using Discovery.Hosting.Registration;
+using Discovery.Hosting.Tests.Leasing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.Hosting.Tests.Registration;
 
@@ -32,6 +37,38 @@ public sealed class OwnRecordsMonitorTests
         Assert.Equal("10.0.0.1:5000", OwnRecordsMonitor.FindMismatch(view, ["10.0.0.1:5000"], Ours));
     }
 
+    [Fact]
+    public async Task Monitor_OwnRecordDeletedAfterRegistration_AsksForRewrite()
+    {
+        await using var fixture = await MonitorFixture.StartAsync();
+
+        fixture.Watcher.Publish(View(revision: 5));
+        await fixture.Time.AdvanceUntilAsync(() => fixture.Api.Count("put") == 2, TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(1, fixture.Api.Count("grant"));
+    }
+
+    [Fact]
+    public async Task Monitor_MismatchNeverPublished_FoundByTimerCheck()
+    {
+        await using var fixture = await MonitorFixture.StartAsync();
+
+        // A delete that arrived in the same watch response as our own write: the view never changed, so no publication.
+        fixture.Watcher.Current = View(revision: 5);
+        await fixture.Time.AdvanceUntilAsync(() => fixture.Api.Count("put") == 2, TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task Monitor_ViewOlderThanOurWrite_Ignored()
+    {
+        await using var fixture = await MonitorFixture.StartAsync();
+
+        fixture.Watcher.Publish(View(revision: 1));
+        await fixture.Time.AdvanceAsync(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(1, fixture.Api.Count("put"));
+    }
+
     private static EndpointRecord Record(string address, EndpointMetadata metadata)
     {
         Assert.True(EndpointRecordCodec.TryParseAddress(address, out var host, out var port, out _));
@@ -40,4 +77,60 @@ public sealed class OwnRecordsMonitorTests
 
     private static ServiceView View(params EndpointRecord[] records) =>
         new("echo", records, true, 10, DateTimeOffset.UnixEpoch, null);
+
+    private static ServiceView View(long revision) =>
+        new("echo", [], true, revision, DateTimeOffset.UnixEpoch, null);
+
+    private sealed class MonitorFixture : IAsyncDisposable
+    {
+        private MonitorFixture(FakeTimeProvider time, FakeLeaseApi api, LeaseKeeper keeper, FakeServiceWatcher watcher, OwnRecordsMonitor monitor)
+        {
+            Time = time;
+            Api = api;
+            Keeper = keeper;
+            Watcher = watcher;
+            Monitor = monitor;
+        }
+
+        public FakeTimeProvider Time { get; }
+
+        public FakeLeaseApi Api { get; }
+
+        public LeaseKeeper Keeper { get; }
+
+        public FakeServiceWatcher Watcher { get; }
+
+        public OwnRecordsMonitor Monitor { get; }
+
+        public static async Task<MonitorFixture> StartAsync()
+        {
+            var time = new FakeTimeProvider();
+            var api = new FakeLeaseApi(time);
+            var keeper = new LeaseKeeper(
+                "echo",
+                api,
+                [new LeaseRecord("echo/10.0.0.1:5000", Encoding.UTF8.GetBytes("x"))],
+                new LeaseKeeperOptions { Ttl = TimeSpan.FromSeconds(3), RequestTimeout = TimeSpan.FromSeconds(1) },
+                time,
+                NullLogger.Instance);
+            keeper.Start();
+            await time.AdvanceUntilAsync(() => keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+            var watcher = new FakeServiceWatcher("echo");
+            var monitor = new OwnRecordsMonitor(
+                new ServiceWatcherReference(watcher, () => { }),
+                ["10.0.0.1:5000"],
+                Ours,
+                keeper,
+                NullLogger.Instance,
+                time,
+                TimeSpan.FromSeconds(1));
+            return new MonitorFixture(time, api, keeper, watcher, monitor);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Monitor.Dispose();
+            await Keeper.DisposeAsync();
+        }
+    }
 }
