@@ -35,9 +35,10 @@ public sealed class ChurnTests(ITestOutputHelper output)
         while (clock.Elapsed < ScenarioLength.Churn)
         {
             var live = servers.Live.Count;
-            if (live >= 7 || (live > 5 && random.Next(2) == 0))
+            var registered = servers.Registered;
+            if (registered.Count > 1 && (live >= 7 || (live > 5 && random.Next(2) == 0)))
             {
-                var victim = servers.Live.ElementAt(random.Next(live));
+                var victim = registered[random.Next(registered.Count)];
                 pending.Add(++stops % 3 == 0 ? servers.KillAsync(victim) : servers.StopGracefullyAsync(victim));
                 kills += stops % 3 == 0 ? 1 : 0;
             }

@@ -8,7 +8,7 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// <summary>A real EchoServer process with the registration defaults (lease TTL 10 s, drain delay 2 s).</summary>
 internal sealed class EchoServerProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private EchoServerProcess(ChildProcess process, string service, string instanceId, int port)
     {
