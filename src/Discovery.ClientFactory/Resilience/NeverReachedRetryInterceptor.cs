@@ -118,7 +118,13 @@ internal sealed class NeverReachedRetryInterceptor(EtcdRetryOptions options, Tim
                     await Task.Delay(RetryPause, _owner._time, _context.Options.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
-                _current = _continuation(_request, _context);
+                var next = _continuation(_request, _context);
+                _current = next;
+                if (_disposed)
+                {
+                    // The caller disposed the call while this attempt was being started.
+                    next.Dispose();
+                }
             }
         }
     }
