@@ -36,14 +36,11 @@ internal sealed class CandidateSet
             return Fixed(UnavailableMessages.NoMatchingInstance(settings.Service, version, zone, all.Count));
         }
 
-        var ready = matching.Where(s => s.IsReady).Select(s => s.Endpoint).ToList();
-        if (zone is not null)
+        var ready = Prefer(matching, zone, s => s.IsServing);
+        if (ready.Count == 0)
         {
-            var readyInZone = ready.Where(e => e.Zone == zone).ToList();
-            if (readyInZone.Count > 0)
-            {
-                ready = readyInZone;
-            }
+            // Ejection never fails calls on its own: with every ready instance ejected, they all stay candidates.
+            ready = Prefer(matching, zone, s => s.IsReady);
         }
 
         if (ready.Count > 0)
@@ -61,6 +58,22 @@ internal sealed class CandidateSet
 
         var lastError = matching.Select(s => s.LastError).LastOrDefault(e => e is not null);
         return Fixed(UnavailableMessages.NoneReachable(settings.Service, version, zone, matching.Count, lastError));
+    }
+
+    /// <summary>The endpoints passing <paramref name="accept"/>, those of <paramref name="zone"/> when it has any.</summary>
+    private static List<Endpoint> Prefer(IReadOnlyList<EndpointSnapshot> matching, string? zone, Func<EndpointSnapshot, bool> accept)
+    {
+        var accepted = matching.Where(accept).Select(s => s.Endpoint).ToList();
+        if (zone is not null)
+        {
+            var inZone = accepted.Where(e => e.Zone == zone).ToList();
+            if (inZone.Count > 0)
+            {
+                return inZone;
+            }
+        }
+
+        return accepted;
     }
 
     public PickResult Pick(PickContext context, CallContext? call)

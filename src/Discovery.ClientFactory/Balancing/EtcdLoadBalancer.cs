@@ -37,10 +37,10 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
     public EtcdLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelLedger? ledger = null)
     {
+        _ledger = ledger ?? new SubchannelLedger();
         _controller = controller;
         _settings = settings;
         _logger = logger;
-        _ledger = ledger ?? new SubchannelLedger();
     }
 
     public override void UpdateChannelState(ChannelState state)
@@ -109,7 +109,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var entry in entries)
         {
             entry.Registration.Dispose();
-            entry.Ejection.Dispose();
+            entry.EjectionTimer?.Dispose();
             entry.Subchannel.Dispose();
             _ledger.Closed();
         }
@@ -151,7 +151,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var removed in previous.Values)
         {
             removed.Registration.Dispose();
-            removed.Ejection.Dispose();
+            removed.EjectionTimer?.Dispose();
             toDispose.Add(removed.Subchannel);
             Log.InstanceRemoved(_logger, _settings.Service, removed.Endpoint.Id, removed.Endpoint.Record.Address);
         }
@@ -161,64 +161,30 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     {
         var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
         var entry = new Entry(address);
-        AttachSubchannel(entry, record, load);
+        AttachSubchannel(entry, record, load, new EndpointHealth(_settings.Services.Time));
         return entry;
     }
 
-    /// <summary>Gives <paramref name="entry"/> a new subchannel (and an endpoint over it keeping <paramref name="load"/>).</summary>
-    private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load)
+    /// <summary>Gives <paramref name="entry"/> a new subchannel, and an endpoint over it keeping its statistics and health.</summary>
+    private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load, EndpointHealth health)
     {
         var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
         _ledger.Opened();
-        var tracker = new OutlierTracker(subchannel, entry.Ejection, (failed, error) => OnTransportFailure(entry, failed, error));
+        var tracker = new EjectionTracker(health, backoff => OnEjected(entry, subchannel, backoff));
         entry.Subchannel = subchannel;
-        entry.Endpoint = new Endpoint(record, subchannel, load, tracker);
+        entry.Endpoint = new Endpoint(record, subchannel, load, health, tracker);
         entry.State = ConnectivityState.Idle;
         entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
     }
 
     /// <summary>
-    /// A call on <paramref name="failed"/> failed at the transport level: the instance stops being picked at once,
-    /// for a backoff, and its subchannel is replaced by a fresh one. A subchannel grpc-dotnet keeps READY while every
-    /// connection it hands out is refused (an address removed and re-added, then shut down) would otherwise take
-    /// every call: the fresh one reports the instance's real state. The resolver is asked to refresh, in case etcd
-    /// already knows the instance is gone.
+    /// A call on <paramref name="failed"/> failed in transport and ejected its instance. Besides the backoff, the
+    /// subchannel is replaced by a fresh one (see <see cref="SubchannelRenewal"/>) and the resolver is asked to
+    /// refresh, in case etcd already knows the instance is gone.
     /// </summary>
-    private void OnTransportFailure(Entry entry, Subchannel failed, Exception error)
+    private void OnEjected(Entry entry, Subchannel failed, TimeSpan backoff)
     {
-        Subchannel replaced;
-        IDisposable registration;
-        TimeSpan backoff;
-        lock (_lock)
-        {
-            if (_disposed || !ReferenceEquals(entry.Subchannel, failed) || entry.Ejection.IsEjected || !_entries.Contains(entry))
-            {
-                return;
-            }
-
-            backoff = entry.Ejection.Eject();
-            entry.Ejection.StartTimer(_settings.Services.Time.CreateTimer(
-                static state => ((EjectionTimeout)state!).Balancer.OnEjectionOver(((EjectionTimeout)state).Entry),
-                new EjectionTimeout(this, entry),
-                backoff,
-                Timeout.InfiniteTimeSpan));
-            replaced = entry.Subchannel;
-            registration = entry.Registration;
-            AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load);
-            entry.Attempted = true;
-        }
-
-        Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalMilliseconds, error.Message);
-        registration.Dispose();
-        replaced.Dispose();
-        _ledger.Closed();
-        entry.Subchannel.RequestConnection();
-        Publish();
-        _controller.RefreshResolver();
-    }
-
-    private void OnEjectionOver(Entry entry)
-    {
+        SubchannelRenewal? renewal = null;
         lock (_lock)
         {
             if (_disposed || !_entries.Contains(entry))
@@ -226,10 +192,20 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
                 return;
             }
 
-            entry.Ejection.Readmit();
+            Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalSeconds);
+            entry.EjectionTimer?.Dispose();
+            entry.EjectionTimer = _settings.Services.Time.CreateTimer(
+                static state => ((EtcdLoadBalancer)state!).Publish(), this, backoff, Timeout.InfiniteTimeSpan);
+            if (ReferenceEquals(entry.Subchannel, failed))
+            {
+                renewal = new SubchannelRenewal(entry.Subchannel, entry.Registration, _ledger);
+                AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load, entry.Endpoint.Health!);
+            }
         }
 
+        renewal?.Complete(entry.Subchannel);
         Publish();
+        _controller.RefreshResolver();
     }
 
     private long PeersAverageLag()
@@ -350,13 +326,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             return new BalancerState(ConnectivityState.Connecting, FixedPicker.Queue);
         }
 
-        // Ejected instances sit out while another one is ready; with none left, all of them are better than nothing.
-        var honourEjections = _entries.Exists(e => e.State == ConnectivityState.Ready && !e.Ejection.IsEjected);
-        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(
-            e.Endpoint,
-            honourEjections && e.Ejection.IsEjected ? ConnectivityState.TransientFailure : e.State,
-            e.Attempted,
-            e.LastError));
+        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health?.IsEjected == true));
         var channelState = snapshots.Exists(s => s.IsReady) ? ConnectivityState.Ready
             : snapshots.Exists(s => s.IsConnecting) ? ConnectivityState.Connecting
             : ConnectivityState.TransientFailure;
@@ -371,8 +341,6 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
         public Subchannel Subchannel { get; set; } = null!;
 
-        public Ejection Ejection { get; } = new();
-
         public IDisposable Registration { get; set; } = EmptyDisposable.Instance;
 
         public ConnectivityState State { get; set; } = ConnectivityState.Idle;
@@ -380,9 +348,9 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         public bool Attempted { get; set; }
 
         public string? LastError { get; set; }
-    }
 
-    private sealed record EjectionTimeout(EtcdLoadBalancer Balancer, Entry Entry);
+        public ITimer? EjectionTimer { get; set; }
+    }
 
     private sealed class EmptyDisposable : IDisposable
     {
@@ -401,7 +369,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         [LoggerMessage(2, LogLevel.Debug, "Service '{Service}': instance {InstanceId} at {Address} removed.")]
         public static partial void InstanceRemoved(ILogger logger, string service, string instanceId, string address);
 
-        [LoggerMessage(3, LogLevel.Information, "Service '{Service}': instance {InstanceId} at {Address} ejected for {BackoffMs} ms after a transport failure: {Error}")]
-        public static partial void InstanceEjected(ILogger logger, string service, string instanceId, string address, double backoffMs, string error);
+        [LoggerMessage(3, LogLevel.Warning, "Service '{Service}': instance {InstanceId} at {Address} ejected for {Seconds} s after a transport failure.")]
+        public static partial void InstanceEjected(ILogger logger, string service, string instanceId, string address, double seconds);
     }
 }

@@ -64,7 +64,7 @@ internal sealed class EtcdPicker : SubchannelPicker
             return UnavailableMessages.PinnedAbsent(_settings.Service, instanceId);
         }
 
-        if (snapshot.IsReady)
+        if (snapshot.IsServing)
         {
             if (_settings.Picker.TracksLoad)
             {
@@ -72,6 +72,11 @@ internal sealed class EtcdPicker : SubchannelPicker
             }
 
             return snapshot.Endpoint.Result;
+        }
+
+        if (snapshot.Ejected)
+        {
+            return UnavailableMessages.PinnedEjected(_settings.Service, instanceId);
         }
 
         return snapshot.IsConnecting

@@ -29,6 +29,9 @@ internal static class UnavailableMessages
     public static PickResult PinnedUnreachable(string service, string instanceId, string? lastError) =>
         Fail($"Instance '{instanceId}' of service '{service}' is not available (pinned by the call): it is unreachable{Suffix(lastError)}.");
 
+    public static PickResult PinnedEjected(string service, string instanceId) =>
+        Fail($"Instance '{instanceId}' of service '{service}' is not available (pinned by the call): it is ejected after a transport failure.");
+
     private static string Suffix(string? lastError) => string.IsNullOrEmpty(lastError) ? string.Empty : $" ({lastError})";
 
     private static PickResult Fail(string message) => PickResult.ForFailure(new Status(StatusCode.Unavailable, message));

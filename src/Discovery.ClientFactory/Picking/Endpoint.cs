@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.Balancing;
 using Discovery.Etcd.Records;
 using Grpc.Net.Client.Balancer;
 
@@ -9,11 +10,12 @@ namespace Discovery.ClientFactory.Picking;
 /// </summary>
 internal sealed class Endpoint
 {
-    public Endpoint(EndpointRecord record, Subchannel? subchannel, EndpointLoad load, ISubchannelCallTracker? tracker = null)
+    public Endpoint(EndpointRecord record, Subchannel? subchannel, EndpointLoad load, EndpointHealth? health = null, ISubchannelCallTracker? tracker = null)
     {
         Record = record;
         Subchannel = subchannel;
         Load = load;
+        Health = health;
         Tracker = tracker;
         // Unit tests pass no subchannel; they tell results apart by reference.
         Result = PickResult.ForSubchannel(subchannel!, tracker);
@@ -33,13 +35,15 @@ internal sealed class Endpoint
 
     public EndpointLoad Load { get; }
 
-    public PickResult Result { get; }
+    /// <summary>Outlier ejection state, or null when the balancer does not eject (unit tests).</summary>
+    public EndpointHealth? Health { get; }
 
-    /// <summary>The subchannel's call tracker (outlier ejection), shared by every call to it; null in unit tests.</summary>
     public ISubchannelCallTracker? Tracker { get; }
 
+    public PickResult Result { get; }
+
     /// <summary>The same instance and statistics with an updated record (metadata changed, address did not).</summary>
-    public Endpoint WithRecord(EndpointRecord record) => new(record, Subchannel, Load, Tracker);
+    public Endpoint WithRecord(EndpointRecord record) => new(record, Subchannel, Load, Health, Tracker);
 
     public override string ToString() => $"{Id} ({Record.Address})";
 }

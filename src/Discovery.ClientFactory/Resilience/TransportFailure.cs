@@ -4,26 +4,11 @@ using Grpc.Core;
 
 namespace Discovery.ClientFactory.Resilience;
 
-/// <summary>
-/// Reads what a failed call's exception says about the instance: whether the failure was the transport's (the
-/// instance is unreachable or going away) and whether the call provably never reached a server.
-/// </summary>
+/// <summary>Reads from a failed call's exception whether the call provably never reached a server.</summary>
 internal static class TransportFailure
 {
     /// <summary>HTTP/2 REFUSED_STREAM: the server closed the stream before any processing (RFC 9113, 8.7).</summary>
     private const long RefusedStream = 0x7;
-
-    /// <summary>
-    /// True when a call failed before response headers because of the connection rather than the call (refused,
-    /// reset, protocol error, GOAWAY): the instance should stop being picked. Cancellation and deadlines say nothing
-    /// about the instance.
-    /// </summary>
-    public static bool IsTransport(Exception error) => error switch
-    {
-        OperationCanceledException => false,
-        HttpRequestException or IOException or SocketException => true,
-        _ => error.InnerException is { } inner && IsTransport(inner),
-    };
 
     /// <summary>
     /// True when the call's failure proves no server processed it: the connection could not be made (the connect

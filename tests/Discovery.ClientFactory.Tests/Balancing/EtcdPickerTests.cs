@@ -44,6 +44,43 @@ public sealed class EtcdPickerTests : IDisposable
     }
 
     [Fact]
+    public void Pick_EjectedInstance_LeftOut()
+    {
+        var picker = Build([Snapshot(_a1) with { Ejected = true }, Snapshot(_b1)]);
+
+        Assert.All(Picks(picker, 4), r => Assert.Same(_b1.Result, r));
+    }
+
+    [Fact]
+    public void Pick_EveryReadyInstanceEjected_StillServesFromThem()
+    {
+        var picker = Build([Snapshot(_a1) with { Ejected = true }, Snapshot(_b1) with { Ejected = true }]);
+
+        Assert.Equal([_a1.Result, _b1.Result], Picks(picker, 2));
+    }
+
+    [Fact]
+    public void Pick_ZoneInstancesAllEjected_FallsBackToOtherZones()
+    {
+        var picker = Build([Snapshot(_a1) with { Ejected = true }, Snapshot(_b1)], zone: "a");
+
+        Assert.All(Picks(picker, 4), r => Assert.Same(_b1.Result, r));
+    }
+
+    [Fact]
+    public void Pick_PinnedToEjectedInstance_FailsNamingIt()
+    {
+        var picker = Build([Snapshot(_a1) with { Ejected = true }, Snapshot(_b1)]);
+        CallContext.Current = new CallContext(new CallRouting("a1", null, null), tracksLoad: false);
+
+        var result = picker.Pick(Context);
+
+        Assert.Equal(StatusCode.Unavailable, result.Status.StatusCode);
+        Assert.Contains("'a1'", result.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("ejected", result.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pick_FilterMatchesNothing_FailsUnavailableNamingServiceAndFilter()
     {
         var picker = Build(Ready(_a1, _b1), version: "v9");

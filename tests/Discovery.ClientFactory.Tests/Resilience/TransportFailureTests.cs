@@ -29,18 +29,6 @@ public sealed class TransportFailureTests
     public void NeverReachedServer_InternalStatus_IsFalse() =>
         Assert.False(TransportFailure.NeverReachedServer(new RpcException(new Status(StatusCode.Internal, "x", Refused()))));
 
-    [Fact]
-    public void IsTransport_ConnectionRefused_IsTrue() => Assert.True(TransportFailure.IsTransport(Refused()));
-
-    [Fact]
-    public void IsTransport_ConnectionReset_IsTrue() => Assert.True(TransportFailure.IsTransport(new IOException("reset")));
-
-    [Fact]
-    public void IsTransport_Cancelled_IsFalse() => Assert.False(TransportFailure.IsTransport(new TaskCanceledException()));
-
-    [Fact]
-    public void IsTransport_UnrelatedError_IsFalse() => Assert.False(TransportFailure.IsTransport(new InvalidOperationException("bug")));
-
     private static HttpRequestException Refused() =>
         new(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:1)", new SocketException((int)SocketError.ConnectionRefused));
 
