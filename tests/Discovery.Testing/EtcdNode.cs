@@ -172,12 +172,26 @@ public sealed class EtcdNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Freezes etcd with SIGSTOP: connections stay open but nothing answers (a hung server).</summary>
+    /// <summary>
+    /// Freezes etcd with SIGSTOP: connections stay open but nothing answers (a hung server). Returns once every etcd
+    /// thread is stopped (at most ~2 s).
+    /// </summary>
     public void Pause()
     {
         var process = _process is { HasExited: false } p ? p : throw new InvalidOperationException($"etcd '{Name}' is not running.");
         LibC.TrySignal(process.Id, LibC.SigStop);
         _paused = true;
+        var clock = Stopwatch.StartNew();
+        var spinner = default(SpinWait);
+        while (!ProcFs.IsStopped(process.Id))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(2))
+            {
+                throw new InvalidOperationException($"etcd '{Name}' (pid {process.Id}) did not stop within 2 s of SIGSTOP.");
+            }
+
+            spinner.SpinOnce();
+        }
     }
 
     /// <summary>Lets a paused etcd continue (SIGCONT).</summary>
@@ -281,8 +295,18 @@ public sealed class EtcdNode : IAsyncDisposable
 
         try
         {
-            _controlClient ??= CreateAnonymousClient();
-            return await _controlClient.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(1), cancellationToken: ct).ConfigureAwait(false);
+            var client = _controlClient;
+            if (client is null)
+            {
+                var created = CreateAnonymousClient();
+                client = Interlocked.CompareExchange(ref _controlClient, created, null) ?? created;
+                if (!ReferenceEquals(client, created))
+                {
+                    created.Dispose();
+                }
+            }
+
+            return await client.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(1), cancellationToken: ct).ConfigureAwait(false);
         }
         catch (RpcException)
         {
@@ -303,7 +327,7 @@ public sealed class EtcdNode : IAsyncDisposable
         startInfo.ArgumentList.Add("-c");
         startInfo.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$DISCOVERY_ETCD_LOG\" 2>&1");
         startInfo.ArgumentList.Add(EtcdPath);
-        foreach (var argument in BuildArguments())
+        foreach (var argument in EtcdCommandLine.Build(this))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -407,43 +431,6 @@ public sealed class EtcdNode : IAsyncDisposable
 
         var certificates = Certificates!;
         return new EtcdClient(ClientUrl, o => certificates.ConfigureClient(o), configureChannelOptions: FastReconnect);
-    }
-
-    private List<string> BuildArguments()
-    {
-        var scheme = IsTls ? "https" : "http";
-        var clientUrl = $"{scheme}://127.0.0.1:{ClientPort}";
-        var arguments = new List<string>
-        {
-            "--name", Name,
-            "--data-dir", DataDirectory,
-            "--listen-client-urls", clientUrl,
-            "--advertise-client-urls", clientUrl,
-            "--listen-peer-urls", PeerUrl,
-            "--initial-advertise-peer-urls", PeerUrl,
-            "--initial-cluster", InitialCluster,
-            "--initial-cluster-state", "new",
-            "--initial-cluster-token", ClusterToken,
-            "--heartbeat-interval", "100",
-            "--election-timeout", "1000",
-            "--enable-pprof=false",
-            "--logger=zap",
-            "--log-outputs=stderr",
-        };
-        if (IsTls)
-        {
-            var certificates = Certificates!;
-            arguments.AddRange(
-            [
-                "--cert-file", certificates.ServerCertFile,
-                "--key-file", certificates.ServerKeyFile,
-                "--trusted-ca-file", certificates.CaFile,
-                "--client-cert-auth",
-            ]);
-        }
-
-        arguments.AddRange(_options.ExtraArguments);
-        return arguments;
     }
 
     private InvalidOperationException StartFailure(string what) => new(

@@ -100,15 +100,18 @@ public sealed class TcpProxy : IAsyncDisposable
             {
                 accepted = await _listener.AcceptAsync(stopping).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+#pragma warning disable CA1031 // The accept loop must never fault; a failed accept is retried until disposal.
+            catch (Exception)
             {
                 if (stopping.IsCancellationRequested)
                 {
                     return;
                 }
 
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
+#pragma warning restore CA1031
 
             if (_isCut)
             {

@@ -164,9 +164,9 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            while (!cancellationToken.IsCancellationRequested)
+            try
             {
                 if (Volatile.Read(ref _wake).Task.IsCompleted)
                 {
@@ -191,15 +191,24 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
                 await PauseAsync(pause, cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            // Not reachable by design (every etcd failure is handled above); logged so a bug cannot pass silently.
-            Log.LoopFailed(_logger, _name, ex);
-            SetStatus(LeaseKeeperState.Lost, ex.Message);
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Every etcd failure is handled above, so this is a bug: log it, and still never give up.
+                Log.LoopFailed(_logger, _name, ex);
+                SetStatus(LeaseKeeperState.Lost, ex.Message);
+                try
+                {
+                    await PauseAsync(_options.RetryInterval, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -423,7 +432,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         [LoggerMessage(12, LogLevel.Warning, "Could not revoke lease {LeaseId:x} of {Name}; its records expire with the lease: {Reason}")]
         public static partial void RevokeFailed(ILogger logger, string name, long leaseId, string reason);
 
-        [LoggerMessage(13, LogLevel.Critical, "The lease keeper of {Name} stopped unexpectedly")]
+        [LoggerMessage(13, LogLevel.Error, "The lease keeper of {Name} failed unexpectedly; it keeps trying")]
         public static partial void LoopFailed(ILogger logger, string name, Exception exception);
     }
 }

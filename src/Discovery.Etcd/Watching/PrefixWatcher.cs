@@ -5,7 +5,6 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using Mvccpb;
 
 namespace Discovery.Etcd.Watching;
 
@@ -22,28 +21,17 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
     private readonly EtcdConnection _connection;
     private readonly ByteString _key;
     private readonly ByteString _rangeEnd;
-    private readonly TimeSpan _gracePeriod;
     private readonly TimeSpan _listTimeout;
     private readonly WatchTimings _timings;
     private readonly ReconnectBackoff _backoff;
     private readonly TimeProvider _time;
     private readonly WatchMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Lock _gate = new();
-    private readonly ServiceViewState _state;
-    private readonly SubscriberDispatcher _dispatcher;
-    private readonly ITimer _graceTimer;
+    private readonly ServiceViewKeeper _view;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private IDisposable? _tracking;
     private int _disposed;
-
-    // Guarded by _gate.
-    private volatile ServiceView _current;
-    private long _number;
-    private long _currentNumber;
-    private DateTimeOffset _confirmedAt;
-    private string? _problem;
 
     // Owned by the loop.
     private int _failures;
@@ -73,17 +61,13 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         var end = _key.ToByteArray();
         end[^1]++; // the prefix ends with '/', so the last byte never overflows
         _rangeEnd = ByteString.CopyFrom(end);
-        _gracePeriod = connection.Options.DataLossGracePeriod;
         _timings = timings ?? WatchTimings.Default;
         _listTimeout = TimeSpan.FromTicks(Math.Min(connection.Options.RequestTimeout.Ticks, _timings.HangTimeout.Ticks));
         _backoff = new ReconnectBackoff(_timings.InitialBackoff, _timings.MaxBackoff, random ?? Random.Shared.NextDouble);
         _time = time;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<PrefixWatcher>();
-        _state = new ServiceViewState(Prefix, OnRecordSkipped);
-        _dispatcher = new SubscriberDispatcher(service, _logger);
-        _graceTimer = time.CreateTimer(_ => ExpireRetained(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _current = ServiceView.NotSynced(service, problem: null);
+        _view = new ServiceViewKeeper(service, Prefix, connection.Options.DataLossGracePeriod, metrics, _logger, time);
     }
 
     public string Service { get; }
@@ -91,7 +75,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
     /// <summary>The service's key prefix in etcd, with its trailing slash.</summary>
     public string Prefix { get; }
 
-    public ServiceView Current => _current;
+    public ServiceView Current => _view.Current;
 
     /// <summary>The etcd member that created the current (or last) watch stream; 0 before the first.</summary>
     internal ulong StreamMemberId => Volatile.Read(ref _memberId);
@@ -103,7 +87,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 
-    public IDisposable Subscribe(Action<ServiceView> listener) => _dispatcher.Subscribe(listener, CurrentNumbered);
+    public IDisposable Subscribe(Action<ServiceView> listener) => _view.Subscribe(listener);
 
     public async ValueTask DisposeAsync()
     {
@@ -118,9 +102,8 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
             await _loop.ConfigureAwait(false);
         }
 
-        await _graceTimer.DisposeAsync().ConfigureAwait(false);
         _tracking?.Dispose();
-        await _dispatcher.DisposeAsync().ConfigureAwait(false);
+        await _view.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
@@ -142,8 +125,9 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
 
                 Fail(string.IsNullOrEmpty(ended.CancelReason) ? "etcd cancelled the watch" : "etcd cancelled the watch: " + ended.CancelReason);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping: a cancelled call surfaces as OperationCanceledException or RpcException(Cancelled).
                 return;
             }
             catch (Exception ex)
@@ -184,29 +168,19 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
 
     private void ApplyListing(RangeResponse listing, string resyncReason)
     {
-        var now = _time.GetUtcNow();
-        lock (_gate)
+        var wasSynced = _view.Current.IsSynced;
+        var outcome = _view.ApplyListing(listing);
+        if (outcome.DataLoss)
         {
-            var wasSynced = _state.IsSynced;
-            var seenRevision = _state.Revision;
-            var outcome = _state.ApplyListing(listing.Kvs, listing.Header.Revision, now, _gracePeriod);
-            _confirmedAt = now;
-            if (outcome.DataLoss)
-            {
-                Log.DataLoss(_logger, Service, listing.Header.Revision, seenRevision, outcome.Retained, _gracePeriod.TotalSeconds);
-                _metrics.Resynced(Service, "data_loss");
-                ScheduleGraceExpiry(now);
-            }
-            else if (wasSynced)
-            {
-                _metrics.Resynced(Service, resyncReason);
-            }
-            else
-            {
-                Log.Listed(_logger, Service, Prefix, listing.Kvs.Count, listing.Header.Revision);
-            }
-
-            PublishLocked();
+            _metrics.Resynced(Service, "data_loss");
+        }
+        else if (wasSynced)
+        {
+            _metrics.Resynced(Service, resyncReason);
+        }
+        else
+        {
+            Log.Listed(_logger, Service, Prefix, listing.Kvs.Count, listing.Header.Revision);
         }
     }
 
@@ -230,30 +204,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
             }
         }
 
-        var now = _time.GetUtcNow();
-        lock (_gate)
-        {
-            foreach (var change in response.Events)
-            {
-                if (change.Type == Event.Types.EventType.Put)
-                {
-                    _state.ApplyPut(change.Kv);
-                }
-                else
-                {
-                    _state.ApplyDelete(change.Kv);
-                }
-            }
-
-            _state.Observe(response.Header.Revision);
-            _confirmedAt = now;
-            if (response.Created)
-            {
-                _problem = null;
-            }
-
-            PublishLocked();
-        }
+        _view.ApplyResponse(response, healthy: response.Created);
     }
 
     private void Fail(string reason)
@@ -262,18 +213,14 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         if (_failures == 1)
         {
             _lostAt = _time.GetTimestamp();
-            Log.Interrupted(_logger, Service, reason, _current.Endpoints.Count);
+            Log.Interrupted(_logger, Service, reason, _view.Current.Endpoints.Count);
         }
         else
         {
             Log.RetryFailed(_logger, Service, _failures, reason);
         }
 
-        lock (_gate)
-        {
-            _problem = "watch interrupted: " + reason;
-            PublishLocked();
-        }
+        _view.ReportProblem("watch interrupted: " + reason);
     }
 
     private string Describe(Exception exception)
@@ -293,65 +240,6 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         }
     }
 
-    private void OnRecordSkipped(string key, long modRevision, string reason)
-    {
-        Log.RecordSkipped(_logger, Service, key, modRevision, reason);
-        _metrics.RecordSkipped(Service);
-    }
-
-    private void ExpireRetained()
-    {
-        var now = _time.GetUtcNow();
-        lock (_gate)
-        {
-            var removed = _state.ExpireRetained(now);
-            if (removed > 0)
-            {
-                Log.GraceExpired(_logger, Service, removed);
-            }
-
-            PublishLocked();
-            ScheduleGraceExpiry(now);
-        }
-    }
-
-    private void ScheduleGraceExpiry(DateTimeOffset now)
-    {
-        if (_state.NextExpiry is { } next && Volatile.Read(ref _disposed) == 0)
-        {
-            _graceTimer.Change(next > now ? next - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private NumberedView CurrentNumbered()
-    {
-        lock (_gate)
-        {
-            return new NumberedView(_currentNumber, _current);
-        }
-    }
-
-    // Views that differ only by revision or confirmation time update Current without waking subscribers.
-    private void PublishLocked()
-    {
-        var previous = _current;
-        var view = new ServiceView(
-            Service,
-            _state.IsSynced ? _state.BuildEndpoints() : [],
-            _state.IsSynced,
-            _state.Revision,
-            _state.IsSynced ? _confirmedAt : DateTimeOffset.MinValue,
-            _problem);
-        _current = view;
-        if (previous.IsSynced != view.IsSynced
-            || previous.Problem != view.Problem
-            || !previous.Endpoints.SequenceEqual(view.Endpoints))
-        {
-            _currentNumber = ++_number;
-            _dispatcher.Post(new NumberedView(_currentNumber, view));
-        }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Watching service '{Service}' under '{Prefix}': {Count} keys listed at revision {Revision}")]
@@ -366,17 +254,9 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         [LoggerMessage(4, LogLevel.Information, "Watch of service '{Service}' restored after {Seconds:0.0} s and {Attempts} failed attempts")]
         public static partial void Restored(ILogger logger, string service, double seconds, int attempts);
 
-        [LoggerMessage(5, LogLevel.Warning, "etcd lost data: service '{Service}' listed at revision {Revision}, below the {SeenRevision} seen before; keeping {Retained} endpoints it no longer lists for {GraceSeconds} s so they can register again")]
-        public static partial void DataLoss(ILogger logger, string service, long revision, long seenRevision, int retained, double graceSeconds);
-
         [LoggerMessage(6, LogLevel.Information, "etcd compacted its history past the watch of service '{Service}' (compact revision {CompactRevision}); listing it again")]
         public static partial void Compacted(ILogger logger, string service, long compactRevision);
 
-        [LoggerMessage(7, LogLevel.Warning, "Skipped the malformed record '{Key}' (revision {ModRevision}) of service '{Service}': {Reason}")]
-        public static partial void RecordSkipped(ILogger logger, string service, string key, long modRevision, string reason);
-
-        [LoggerMessage(8, LogLevel.Information, "Grace period after data loss over: removed {Count} endpoints of service '{Service}' that did not register again")]
-        public static partial void GraceExpired(ILogger logger, string service, int count);
 
         [LoggerMessage(9, LogLevel.Error, "Watch of service '{Service}' failed unexpectedly")]
         public static partial void UnexpectedFailure(ILogger logger, string service, Exception exception);

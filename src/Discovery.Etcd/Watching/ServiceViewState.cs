@@ -33,6 +33,9 @@ internal sealed class ServiceViewState
     /// <summary>The highest revision etcd reported since the last listing; 0 before the first.</summary>
     public long Revision { get; private set; }
 
+    /// <summary>Changes whenever the endpoints may have changed, so an unchanged state is not rebuilt.</summary>
+    public long Version { get; private set; }
+
     /// <summary>Records kept after a data loss that etcd does not list (yet).</summary>
     public int RetainedCount => _retained.Count;
 
@@ -87,6 +90,7 @@ internal sealed class ServiceViewState
         _malformed.Keys.Where(k => !present.Contains(k)).ToList().ForEach(k => _malformed.Remove(k));
         Revision = revision;
         IsSynced = true;
+        Version++;
         return new ListingOutcome(dataLoss, retainedNow);
     }
 
@@ -99,6 +103,7 @@ internal sealed class ServiceViewState
             return;
         }
 
+        Version++;
         _retained.Remove(key);
         if (TryDecode(key, kv) is { } entry)
         {
@@ -114,6 +119,7 @@ internal sealed class ServiceViewState
     public void ApplyDelete(KeyValue kv)
     {
         var key = kv.Key.ToStringUtf8();
+        Version++;
         _entries.Remove(key);
         _retained.Remove(key);
         _malformed.Remove(key);
@@ -127,6 +133,7 @@ internal sealed class ServiceViewState
     {
         var expired = _retained.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
         expired.ForEach(k => _retained.Remove(k));
+        Version += expired.Count;
         return expired.Count;
     }
 

@@ -114,9 +114,13 @@ internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDi
             {
                 return;
             }
+        }
 
+        var stopping = shared.Watcher.DisposeAsync().AsTask();
+        lock (_gate)
+        {
             _stopping.RemoveAll(t => t.IsCompleted);
-            _stopping.Add(shared.Watcher.DisposeAsync().AsTask());
+            _stopping.Add(stopping);
         }
     }
 

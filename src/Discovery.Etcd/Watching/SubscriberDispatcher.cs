@@ -106,7 +106,7 @@ internal sealed partial class SubscriberDispatcher : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "A subscriber to the view of service '{Service}' threw; the other subscribers are unaffected")]
+        [LoggerMessage(10, LogLevel.Warning, "A subscriber to the view of service '{Service}' threw; the other subscribers are unaffected")]
         public static partial void SubscriberFailed(ILogger logger, string service, Exception exception);
     }
 }

@@ -22,7 +22,7 @@ internal sealed class WatchStream
     private readonly TimeProvider _time;
     private long _lastHeard;
     private volatile bool _created;
-    private volatile bool _hung;
+    private volatile string? _abortReason;
 
     public WatchStream(EtcdConnection connection, WatchTimings timings, TimeProvider time)
     {
@@ -69,11 +69,10 @@ internal sealed class WatchStream
 
             throw new WatchInterruptedException("etcd closed the watch stream");
         }
-        catch (Exception ex) when (_hung && !cancellationToken.IsCancellationRequested
+        catch (Exception ex) when (_abortReason is { } reason && !cancellationToken.IsCancellationRequested
             && ex is RpcException or OperationCanceledException)
         {
-            throw new WatchInterruptedException(
-                $"etcd did not answer for {_timings.HangTimeout.TotalSeconds:0.#} s (hung or unreachable)", ex);
+            throw new WatchInterruptedException(reason, ex);
         }
         finally
         {
@@ -82,10 +81,12 @@ internal sealed class WatchStream
         }
     }
 
-    // Never faults: it ends when the stream is cancelled, or cancels the stream when etcd is silent for too long.
+    // Never faults: it ends when the stream is cancelled, or cancels the stream (saying why) when etcd stays silent
+    // for too long or a progress request cannot be written.
     private async Task WatchdogAsync(IClientStreamWriter<WatchRequest> requests, CancellationTokenSource stream)
     {
         var token = stream.Token;
+        var hung = $"etcd did not answer for {_timings.HangTimeout.TotalSeconds:0.#} s (hung or unreachable)";
         try
         {
             while (true)
@@ -93,6 +94,7 @@ internal sealed class WatchStream
                 await Task.Delay(_timings.ProgressInterval, _time, token).ConfigureAwait(false);
                 if (_time.GetElapsedTime(Volatile.Read(ref _lastHeard)) >= _timings.HangTimeout)
                 {
+                    _abortReason = hung;
                     break;
                 }
 
@@ -109,16 +111,15 @@ internal sealed class WatchStream
         {
             return;
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException or TimeoutException)
+        catch (TimeoutException)
         {
-            // A failed write means a broken stream; the reader sees the same failure or the silence.
-            if (ex is not TimeoutException)
-            {
-                return;
-            }
+            _abortReason = hung;
+        }
+        catch (Exception ex)
+        {
+            _abortReason = "a progress request could not be sent: " + ex.Message;
         }
 
-        _hung = true;
         await stream.CancelAsync().ConfigureAwait(false);
     }
 }

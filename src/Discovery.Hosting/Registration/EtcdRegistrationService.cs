@@ -27,7 +27,7 @@ namespace Discovery.Hosting.Registration;
 internal sealed partial class EtcdRegistrationService : IHostedLifecycleService, IAsyncDisposable
 {
     // Revoke (and stopping the loop) may take this long at most, so our part of a shutdown stays within DrainDelay + 2 s.
-    private static readonly TimeSpan s_revokeBudget = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan s_revokeBudget = TimeSpan.FromSeconds(1);
 
     private readonly EtcdRegistrationOptions _options;
     private readonly EtcdOptions _etcdOptions;

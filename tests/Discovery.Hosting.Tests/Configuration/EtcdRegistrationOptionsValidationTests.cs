@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Discovery.Hosting.Tests.Configuration;
@@ -42,9 +43,10 @@ public sealed class EtcdRegistrationOptionsValidationTests
     }
 
     [Fact]
-    public async Task StartAsync_ValidValuesAndNoServer_StartsWithoutRegistering()
+    public async Task StartAsync_ValidValuesAndNoServer_StartsAndLogsOnceThatNothingIsRegistered()
     {
-        using var host = BuildHost(new()
+        var logs = new CapturingLoggerProvider();
+        using var host = BuildHost(logs, new()
         {
             ["Discovery:Registration:ServiceName"] = "prod/echo",
             ["Discovery:Registration:Metadata:canary"] = "true",
@@ -55,6 +57,22 @@ public sealed class EtcdRegistrationOptionsValidationTests
 
         await host.StartAsync();
         await host.StopAsync();
+
+        Assert.Single(logs.Entries, e => e.Message.StartsWith("Nothing to register for prod/echo", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_ServiceNameWithSlash_WarnsAboutGoClients()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var host = BuildHost(logs, new() { ["Discovery:Registration:ServiceName"] = "prod/echo" });
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Contains(logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && e.Message.Contains("grpc.WithAuthority", StringComparison.Ordinal)
+            && e.Message.Contains("prod/echo", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -83,9 +101,12 @@ public sealed class EtcdRegistrationOptionsValidationTests
         await host.StopAsync();
     }
 
-    private static IHost BuildHost(Dictionary<string, string?> values)
+    private static IHost BuildHost(Dictionary<string, string?> values) => BuildHost(new CapturingLoggerProvider(), values);
+
+    private static IHost BuildHost(CapturingLoggerProvider logs, Dictionary<string, string?> values)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(logs);
         builder.Configuration.AddInMemoryCollection(Settings(values));
         builder.Services.AddEtcdRegistration();
         return builder.Build();

@@ -1,10 +1,11 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using Discovery.Testing;
 
 namespace Discovery.Hosting.Tests.Integration;
 
 /// <summary>The registration through etcd outages, restarts, data loss, foreign deletes and network cuts.</summary>
-public sealed class EtcdIncidentTests
+public sealed class EtcdIncidentTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Ttl = EchoServerProcess.LeaseTtl;
     private static readonly TimeSpan BackWithin = TimeSpan.FromSeconds(2);
@@ -24,6 +25,7 @@ public sealed class EtcdIncidentTests
 
         await Eventually.UntilAsync(() => EtcdRecords.ExistsAsync(client, server.Key), BackWithin, "record present after the restart");
         var back = clock.Elapsed;
+        output.WriteLine($"record present {back.TotalMilliseconds:0} ms after etcd answered");
         await Always.ForAsync(() => EtcdRecords.ExistsAsync(client, server.Key), Ttl * 3, "record stays present");
         Assert.True(back < BackWithin, $"back after {back.TotalMilliseconds:0} ms");
     }
@@ -40,6 +42,7 @@ public sealed class EtcdIncidentTests
         var clock = Stopwatch.StartNew();
 
         await Eventually.UntilAsync(() => EtcdRecords.ExistsAsync(client, server.Key), BackWithin, "record written again after the wipe");
+        output.WriteLine($"record back {clock.Elapsed.TotalMilliseconds:0} ms after etcd answered");
         Assert.True(clock.Elapsed < BackWithin, $"back after {clock.Elapsed.TotalMilliseconds:0} ms");
     }
 
@@ -62,6 +65,7 @@ public sealed class EtcdIncidentTests
 
         var clock = Stopwatch.StartNew();
         await Eventually.UntilAsync(() => EtcdRecords.ExistsAsync(client, server.Key), BackWithin, "record written again after etcdctl del");
+        output.WriteLine($"record back {clock.Elapsed.TotalMilliseconds:0} ms after etcdctl del");
         Assert.True(clock.Elapsed < BackWithin, $"back after {clock.Elapsed.TotalMilliseconds:0} ms");
         Assert.Equal(before, await EtcdRecords.GetAsync(client, server.Key));
     }
@@ -83,6 +87,7 @@ public sealed class EtcdIncidentTests
         var clock = Stopwatch.StartNew();
 
         await Eventually.UntilAsync(() => EtcdRecords.ExistsAsync(client, server.Key), BackWithin, "record written again under a new lease");
+        output.WriteLine($"record back {clock.Elapsed.TotalMilliseconds:0} ms after the proxy was restored");
         Assert.True(clock.Elapsed < BackWithin, $"back after {clock.Elapsed.TotalMilliseconds:0} ms");
         var after = await EtcdRecords.GetAsync(client, server.Key);
         Assert.NotEqual(before!.Value.Lease, after!.Value.Lease);
@@ -102,6 +107,7 @@ public sealed class EtcdIncidentTests
         using var client = node.CreateClient();
 
         await Eventually.UntilAsync(() => EtcdRecords.ExistsAsync(client, server.Key), BackWithin, "registered once etcd answers");
+        output.WriteLine($"registered {clock.Elapsed.TotalMilliseconds:0} ms after etcd answered");
         Assert.True(clock.Elapsed < BackWithin, $"registered after {clock.Elapsed.TotalMilliseconds:0} ms");
     }
 }

@@ -44,6 +44,24 @@ public sealed class InProcessRegistrationTests(EtcdNodeFixture etcd) : IClassFix
     }
 
     [Fact]
+    public async Task HealthCheck_CutOffLongerThanTtl_IsUnhealthyLostThenHealthyAgain()
+    {
+        await using var proxy = TcpProxy.Start(etcd.Node.ClientPort);
+        await using var app = await StartAsync(proxy.Url, "lost-echo");
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.UntilAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Healthy, TimeSpan.FromSeconds(5), "registered");
+
+        proxy.Cut();
+        await Eventually.UntilAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Degraded, TimeSpan.FromSeconds(2), "retrying");
+        await Eventually.UntilAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Unhealthy, TimeSpan.FromSeconds(3), "lost");
+        var lost = (await health.CheckHealthAsync()).Entries["etcd-registration"];
+        proxy.Restore();
+
+        Assert.StartsWith("lost", lost.Description, StringComparison.Ordinal);
+        await Eventually.UntilAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Healthy, TimeSpan.FromSeconds(3), "registered again");
+    }
+
+    [Fact]
     public async Task Counters_LeaseRenewed_CountsRenewals()
     {
         using var renewals = new CounterRecorder("discovery.registration.renewals");

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using Discovery.Testing;
 using Grpc.Core;
@@ -5,7 +6,7 @@ using Grpc.Examples.Echo;
 
 namespace Discovery.Hosting.Tests.Integration;
 
-public sealed class ShutdownTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNodeFixture>
+public sealed class ShutdownTests(EtcdNodeFixture etcd, ITestOutputHelper output) : IClassFixture<EtcdNodeFixture>
 {
     private const int SigTerm = 15;
     private const int SigKill = 9;
@@ -21,6 +22,7 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNode
         server.Process.SendSignal(SigTerm);
         await Eventually.UntilAsync(async () => !await EtcdRecords.ExistsAsync(client, server.Key), TimeSpan.FromSeconds(1), "key deleted by the revoke");
         var gone = clock.Elapsed;
+        output.WriteLine($"key gone {gone.TotalMilliseconds:0} ms after SIGTERM");
 
         Assert.Equal(0, await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(15)));
         Assert.True(gone < TimeSpan.FromSeconds(1), $"key gone after {gone.TotalMilliseconds:0} ms");
@@ -52,6 +54,26 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNode
     }
 
     [Fact]
+    public async Task Sigterm_EtcdHung_OwnPartTakesAtMostDrainDelayPlusTwoSeconds()
+    {
+        await using var node = await EtcdNode.StartAsync();
+        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "hung-echo", "--Discovery:Registration:DrainDelay=00:00:01");
+        await server.WaitRegisteredAsync();
+
+        // A hung etcd (SIGSTOP) is the worst case: calls are neither refused nor answered.
+        node.Pause();
+        server.Process.SendSignal(SigTerm);
+        var exit = await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        node.Resume();
+
+        Assert.Equal(0, exit);
+        var drained = server.Process.StandardOutputLines.Single(l => l.Contains("Drain delay of hung-echo over after", StringComparison.Ordinal));
+        var elapsedMs = int.Parse(drained.Split("over after ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        output.WriteLine($"revoke + drain delay took {elapsedMs} ms with etcd hung (DrainDelay 1000 ms)");
+        Assert.InRange(elapsedMs, 1000, 3000);
+    }
+
+    [Fact]
     public async Task Kill9_Registered_KeyDisappearsAfterLeaseTtl()
     {
         await using var server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "kill-echo");
@@ -66,6 +88,8 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNode
             async () => !await EtcdRecords.ExistsAsync(client, server.Key),
             EchoServerProcess.LeaseTtl + TimeSpan.FromSeconds(2),
             "key deleted by lease expiry");
+
+        output.WriteLine($"key gone {clock.Elapsed.TotalMilliseconds:0} ms after kill -9 (TTL {EchoServerProcess.LeaseTtl.TotalMilliseconds:0} ms)");
 
         // The last renewal was at most TTL/3 before the kill, so expiry comes at least 2/3 TTL after it.
         Assert.InRange(clock.Elapsed, EchoServerProcess.LeaseTtl * 2 / 3 - TimeSpan.FromMilliseconds(100), EchoServerProcess.LeaseTtl + TimeSpan.FromSeconds(2));

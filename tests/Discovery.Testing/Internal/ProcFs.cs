@@ -33,4 +33,23 @@ internal static class ProcFs
             return null;
         }
     }
+
+    /// <summary>
+    /// True when every thread of the process is stopped (state T): SIGSTOP is delivered asynchronously, and a thread
+    /// already running on another core can still serve a request right after kill() returned.
+    /// </summary>
+    public static bool IsStopped(int pid)
+    {
+        try
+        {
+            var threads = Directory.GetDirectories($"/proc/{pid}/task");
+            return threads.Length > 0 && threads.All(t => State(File.ReadAllText(Path.Combine(t, "stat"))) is 'T' or 't');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static char State(string stat) => stat[stat.LastIndexOf(')') + 2];
 }
