@@ -28,7 +28,7 @@ public sealed class EtcdRetryOptions
     /// <summary>
     /// Retries a unary call that never reached a server (connection refused or failed, stream refused by the server)
     /// on another instance, up to <see cref="MaxAttempts"/> attempts within the call's deadline. Streaming calls are
-    /// not retried. Default: true.
+    /// not retried. With <see cref="Unavailable"/> on, grpc-dotnet's policy retries these calls instead. Default: true.
     /// </summary>
     public bool NeverReached { get; set; } = true;
 

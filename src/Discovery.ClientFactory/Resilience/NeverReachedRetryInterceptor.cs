@@ -9,7 +9,11 @@ namespace Discovery.ClientFactory.Resilience;
 /// instance. Attempts stop at <see cref="EtcdRetryOptions.MaxAttempts"/>, at the call's deadline or cancellation, or
 /// when the caller disposed the call. Streaming calls pass untouched: their messages are the caller's to replay.
 /// </summary>
-/// <remarks>Registered before the routing interceptor, so every attempt is routed and tracked anew.</remarks>
+/// <remarks>
+/// Registered before the routing interceptor, so every attempt is routed and tracked anew. With
+/// <see cref="EtcdRetryOptions.Unavailable"/> on, grpc-dotnet's policy retries these calls already and this layer
+/// stands aside, so attempts do not multiply.
+/// </remarks>
 internal sealed class NeverReachedRetryInterceptor(EtcdRetryOptions options, TimeProvider time) : Interceptor
 {
     private readonly TimeProvider _time = time;
@@ -37,7 +41,7 @@ internal sealed class NeverReachedRetryInterceptor(EtcdRetryOptions options, Tim
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         var first = continuation(request, context);
-        if (!options.NeverReached)
+        if (!IsActive)
         {
             return first;
         }
@@ -46,8 +50,10 @@ internal sealed class NeverReachedRetryInterceptor(EtcdRetryOptions options, Tim
         return new AsyncUnaryCall<TResponse>(call.ResponseAsync, call.ResponseHeadersAsync(), call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
+    private bool IsActive => options.NeverReached && !options.Unavailable;
+
     private bool ShouldRetry(RpcException e, int attempt, CallOptions callOptions) =>
-        options.NeverReached
+        IsActive
         && attempt < options.MaxAttempts
         && !callOptions.CancellationToken.IsCancellationRequested
         && (callOptions.Deadline is not { } deadline || deadline > _time.GetUtcNow().UtcDateTime)

@@ -65,6 +65,16 @@ public sealed class NeverReachedRetryInterceptorTests
     }
 
     [Fact]
+    public async Task AsyncUnaryCall_RetryPolicyOn_LeavesTheRetryToGrpc()
+    {
+        var attempts = new Attempts(Refused(), "answer");
+
+        await Assert.ThrowsAsync<RpcException>(() => Call(new EtcdRetryOptions { Unavailable = true }, attempts).ResponseAsync);
+
+        Assert.Equal(1, attempts.Count);
+    }
+
+    [Fact]
     public async Task AsyncUnaryCall_DeadlinePassed_IsNotRetried()
     {
         var attempts = new Attempts(Refused(), "answer");
