@@ -12,8 +12,9 @@ namespace Discovery.Benchmarks;
 
 /// <summary>
 /// The cost of one pick among three READY subchannels, against grpc-dotnet's built-in round_robin picker on the same
-/// subchannels. "per call" rows include what the UseEtcd interceptor does for such a call: reading the routing
-/// headers, creating the call's context and flowing it through an AsyncLocal, and reporting the outcome.
+/// subchannels. "per call" rows include what the UseEtcd interceptor does for such a call around the pick: reading
+/// the routing headers and the ambient scope, filling the thread-static call slot, and for tracked calls creating
+/// the call's tracking and reporting its outcome.
 /// </summary>
 [MemoryDiagnoser]
 public class PickBenchmarks
@@ -36,7 +37,7 @@ public class PickBenchmarks
         _consistentHash = Build(EtcdPickers.ConsistentHash);
         _powerOfTwo = Build(EtcdPickers.PowerOfTwoChoices);
         _leastRequest = Build(EtcdPickers.LeastRequest);
-        CallContext.Current = null;
+        CallContext.Current = CallContext.None;
     }
 
     [GlobalCleanup]
@@ -60,13 +61,14 @@ public class PickBenchmarks
     [Benchmark(Description = "least_request, tracked, per call")]
     public Subchannel? LeastRequestTracked() => PerCall(_leastRequest, null, tracksLoad: true);
 
+    // What the interceptor does around the pick: resolve routing, fill the slot, restore it, report the outcome.
     private Subchannel? PerCall(EtcdPicker picker, Metadata? headers, bool tracksLoad)
     {
-        var call = new CallContext(CallRouting.Resolve(headers), tracksLoad);
-        CallContext.Current = call;
+        var tracking = tracksLoad ? new CallTracking() : null;
+        var previous = CallContext.Enter(CallRouting.Resolve(headers), tracking);
         var result = picker.Pick(_context);
-        CallContext.Current = null;
-        call.Complete(StatusCode.OK, TimeProvider.System.GetTimestamp());
+        CallContext.Exit(previous);
+        tracking?.Complete(StatusCode.OK, TimeProvider.System.GetTimestamp());
         return result.Subchannel;
     }
 

@@ -76,14 +76,14 @@ internal sealed class CandidateSet
         return accepted;
     }
 
-    public PickResult Pick(PickContext context, CallContext? call)
+    public PickResult Pick(PickContext context, string? hashKey, CallTracking? tracking)
     {
         if (_picker is not null)
         {
-            var endpoint = _picker.Pick(call?.Routing.HashKey);
-            if (_time is not null && call is not null)
+            var endpoint = _picker.Pick(hashKey);
+            if (_time is not null && tracking is not null)
             {
-                call.Attach(endpoint.Load, _time.GetTimestamp());
+                tracking.Attach(endpoint.Load, _time.GetTimestamp());
             }
 
             return endpoint.Result;

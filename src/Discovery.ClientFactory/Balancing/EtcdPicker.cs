@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.Routing;
 using Discovery.ClientFactory.Tracking;
 using Grpc.Net.Client.Balancer;
 
@@ -6,7 +7,7 @@ namespace Discovery.ClientFactory.Balancing;
 /// <summary>
 /// The channel's picker for one moment of its instances: applies a call's routing (a pinned instance, a version, a
 /// hash key) and otherwise hands the call to the candidate set of the client's own filters. A call with no routing
-/// and an untracked picker reads one AsyncLocal and returns a cached result: nothing is allocated.
+/// and an untracked picker reads one thread-static slot and returns a cached result: nothing is allocated.
 /// </summary>
 internal sealed class EtcdPicker : SubchannelPicker
 {
@@ -36,28 +37,28 @@ internal sealed class EtcdPicker : SubchannelPicker
     public override PickResult Pick(PickContext context)
     {
         var call = CallContext.Current;
-        if (call is null)
+        if (ReferenceEquals(call, CallContext.None))
         {
-            return _default.Pick(context, null);
+            return _default.Pick(context, null, null);
         }
 
-        var routing = call.Routing;
+        var (routing, tracking) = call is null ? (CallRouting.FromRequest(context.Request), null) : (call.Routing, call.Tracking);
         if (routing.InstanceId is { } instanceId)
         {
-            return PickPinned(instanceId, call);
+            return PickPinned(instanceId, tracking);
         }
 
         if (routing.Version is { } version && version != _settings.Version)
         {
             return _byVersion.TryGetValue(version, out var set)
-                ? set.Pick(context, call)
+                ? set.Pick(context, routing.HashKey, tracking)
                 : UnavailableMessages.NoMatchingInstance(_settings.Service, version, _settings.Zone, _all.Count);
         }
 
-        return _default.Pick(context, call);
+        return _default.Pick(context, routing.HashKey, tracking);
     }
 
-    private PickResult PickPinned(string instanceId, CallContext call)
+    private PickResult PickPinned(string instanceId, CallTracking? tracking)
     {
         if (!_byId.TryGetValue(instanceId, out var snapshot))
         {
@@ -66,9 +67,9 @@ internal sealed class EtcdPicker : SubchannelPicker
 
         if (snapshot.IsServing)
         {
-            if (_settings.Picker.TracksLoad)
+            if (_settings.Picker.TracksLoad && tracking is not null)
             {
-                call.Attach(snapshot.Endpoint.Load, _settings.Services.Time.GetTimestamp());
+                tracking.Attach(snapshot.Endpoint.Load, _settings.Services.Time.GetTimestamp());
             }
 
             return snapshot.Endpoint.Result;

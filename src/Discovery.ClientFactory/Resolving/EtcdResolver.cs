@@ -14,8 +14,11 @@ namespace Discovery.ClientFactory.Resolving;
 /// </summary>
 internal sealed class EtcdResolver : Resolver
 {
-    /// <summary>How long a new resolver waits for etcd's first answer before calls fail.</summary>
-    public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a new resolver waits for etcd's first answer before calls fail: longer than a loaded machine needs to
+    /// connect and list, while an etcd that refuses connections is reported sooner, by the watcher's own problem.
+    /// </summary>
+    public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(5);
 
     private readonly ServiceWatcherReference _reference;
     private readonly ClientViewRegistry _registry;

@@ -42,5 +42,38 @@ internal readonly record struct CallRouting(string? InstanceId, string? Version,
             : new CallRouting(instance ?? scope.InstanceId, version ?? scope.Version, hashKey ?? scope.HashKey);
     }
 
+    /// <summary>The routing of a request whose pick runs outside the interceptor's call start: its headers, then the scope.</summary>
+    public static CallRouting FromRequest(HttpRequestMessage? request)
+    {
+        string? instance = null, version = null, hashKey = null;
+        if (request is not null)
+        {
+            var headers = request.Headers.NonValidated;
+            instance = Header(headers, EtcdRouting.InstanceHeader);
+            version = Header(headers, EtcdRouting.VersionHeader);
+            hashKey = Header(headers, EtcdRouting.HashKeyHeader);
+        }
+
+        var scope = RoutingScope.Current;
+        return scope is null
+            ? new CallRouting(instance, version, hashKey)
+            : new CallRouting(instance ?? scope.InstanceId, version ?? scope.Version, hashKey ?? scope.HashKey);
+    }
+
+    private static string? Header(System.Net.Http.Headers.HttpHeadersNonValidated headers, string name)
+    {
+        if (!headers.TryGetValues(name, out var values))
+        {
+            return null;
+        }
+
+        foreach (var value in values)
+        {
+            return NullIfEmpty(value);
+        }
+
+        return null;
+    }
+
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

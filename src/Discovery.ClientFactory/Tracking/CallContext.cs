@@ -1,54 +1,80 @@
-using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
 
 namespace Discovery.ClientFactory.Tracking;
 
 /// <summary>
-/// What the interceptor and the picker share about one call: its routing, read once from its metadata and the
-/// ambient scope, and the instance the picker chose, so the call's real outcome (its gRPC status, which grpc-dotnet's
-/// call tracker never sees) reaches that instance's load statistics. Flows to the pick through an AsyncLocal.
+/// What the interceptor hands the picker about the call it is starting: its routing (read once from its metadata and
+/// the ambient scope) and, for the call-tracking pickers, the <see cref="CallTracking"/> that carries the call's real
+/// outcome back to the chosen instance.
 /// </summary>
+/// <remarks>
+/// It lives in a thread-static slot for the synchronous start of the call only. grpc-dotnet picks synchronously
+/// inside that start whenever a picker is ready, so the slot costs no allocation (an AsyncLocal would allocate an
+/// execution context per call). A pick that runs later (queued while connecting, after asynchronous call credentials,
+/// on a retry) finds the slot empty and reads the routing headers from the request and the ambient scope instead;
+/// such a call is routed correctly but not tracked.
+/// </remarks>
 internal sealed class CallContext
 {
-    private static readonly AsyncLocal<CallContext?> Ambient = new();
+    /// <summary>The slot's value for a call with nothing to route or track: the picker's fast path.</summary>
+    public static readonly CallContext None = new(default, null);
 
-    private EndpointLoad? _load;
-    private long _startedAt;
+    [ThreadStatic]
+    private static CallContext? t_current;
 
-    public CallContext(CallRouting routing, bool tracksLoad)
+    [ThreadStatic]
+    private static CallContext? t_reusable;
+
+    private CallContext(CallRouting routing, CallTracking? tracking)
     {
         Routing = routing;
-        TracksLoad = tracksLoad;
+        Tracking = tracking;
     }
 
-    /// <summary>The context of the call being started in this flow, or null for a call with nothing to route or track.</summary>
+    /// <summary>The call being started on this thread; null outside an interceptor's call start.</summary>
     public static CallContext? Current
     {
-        get => Ambient.Value;
-        set => Ambient.Value = value;
+        get => t_current;
+        internal set => t_current = value;
     }
 
-    public CallRouting Routing { get; }
+    public CallRouting Routing { get; private set; }
 
-    public bool TracksLoad { get; }
+    public CallTracking? Tracking { get; private set; }
 
-    /// <summary>
-    /// Counts the call in flight on <paramref name="load"/>. A pick repeated after a queue or a not-ready subchannel
-    /// moves the count; the earlier choice is forgotten without statistics.
-    /// </summary>
-    public void Attach(EndpointLoad load, long timestamp)
+    /// <summary>A context for tests and benchmarks, not tied to the slot.</summary>
+    public static CallContext For(CallRouting routing, CallTracking? tracking) => new(routing, tracking);
+
+    /// <summary>Fills the slot for a call's synchronous start; returns what to restore with <see cref="Exit"/>.</summary>
+    public static CallContext? Enter(CallRouting routing, CallTracking? tracking)
     {
-        if (!TracksLoad)
+        var previous = t_current;
+        CallContext context;
+        if (routing.IsEmpty && tracking is null)
         {
-            return;
+            context = None;
+        }
+        else
+        {
+            // One reusable instance per thread; a call started from inside another's start gets its own.
+            context = t_reusable is { } reusable && !ReferenceEquals(previous, reusable)
+                ? reusable
+                : t_reusable = new CallContext(default, null);
+            context.Routing = routing;
+            context.Tracking = tracking;
         }
 
-        load.OnStarted();
-        Interlocked.Exchange(ref _load, load)?.OnAbandoned();
-        _startedAt = timestamp;
+        t_current = context;
+        return previous;
     }
 
-    /// <summary>Reports the call's outcome once; later reports are ignored.</summary>
-    public void Complete(Grpc.Core.StatusCode status, long timestamp) =>
-        Interlocked.Exchange(ref _load, null)?.OnCompleted(_startedAt, timestamp, status);
+    public static void Exit(CallContext? previous)
+    {
+        if (t_current is { } current && !ReferenceEquals(current, None))
+        {
+            current.Tracking = null;
+        }
+
+        t_current = previous;
+    }
 }

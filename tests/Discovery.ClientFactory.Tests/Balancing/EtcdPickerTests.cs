@@ -20,6 +20,28 @@ public sealed class EtcdPickerTests : IDisposable
     public void Dispose() => CallContext.Current = null;
 
     [Fact]
+    public void Pick_OutsideTheInterceptorsCallStart_ReadsRoutingFromTheRequestHeaders()
+    {
+        var picker = Build(Ready(_a1, _b1, _b2));
+        var request = new HttpRequestMessage(HttpMethod.Post, "http://echo/grpc.examples.echo.Echo/UnaryEcho");
+        request.Headers.TryAddWithoutValidation(EtcdRouting.InstanceHeader, "b1");
+        CallContext.Current = null;
+
+        var results = Enumerable.Range(0, 3).Select(_ => picker.Pick(new PickContext { Request = request }));
+
+        Assert.All(results, r => Assert.Same(_b1.Result, r));
+    }
+
+    [Fact]
+    public void Pick_NoRoutingInTheSlot_TakesTheClientsFilters()
+    {
+        var picker = Build(Ready(_a1, _b1, _b2), version: "v2");
+        CallContext.Current = CallContext.None;
+
+        Assert.All(Picks(picker, 3), r => Assert.Same(_b2.Result, r));
+    }
+
+    [Fact]
     public void Pick_ClientVersion_ReachesOnlyThatVersion()
     {
         var picker = Build(Ready(_a1, _b1, _b2), version: "v2");
@@ -71,7 +93,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToEjectedInstance_FailsNamingIt()
     {
         var picker = Build([Snapshot(_a1) with { Ejected = true }, Snapshot(_b1)]);
-        CallContext.Current = new CallContext(new CallRouting("a1", null, null), tracksLoad: false);
+        CallContext.Current = CallContext.For(new CallRouting("a1", null, null), null);
 
         var result = picker.Pick(Context);
 
@@ -116,7 +138,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToReadyInstance_ReturnsIt()
     {
         var picker = Build(Ready(_a1, _b1, _b2), version: "v1");
-        CallContext.Current = new CallContext(new CallRouting("b2", null, null), tracksLoad: false);
+        CallContext.Current = CallContext.For(new CallRouting("b2", null, null), null);
 
         Assert.All(Picks(picker, 3), r => Assert.Same(_b2.Result, r));
     }
@@ -125,7 +147,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToAbsentInstance_FailsNamingIt()
     {
         var picker = Build(Ready(_a1, _b1));
-        CallContext.Current = new CallContext(new CallRouting("s9", null, null), tracksLoad: false);
+        CallContext.Current = CallContext.For(new CallRouting("s9", null, null), null);
 
         var result = picker.Pick(Context);
 
@@ -138,7 +160,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToConnectingInstance_Queues()
     {
         var picker = Build([Snapshot(_a1), Snapshot(_b1, ConnectivityState.Connecting)]);
-        CallContext.Current = new CallContext(new CallRouting("b1", null, null), tracksLoad: false);
+        CallContext.Current = CallContext.For(new CallRouting("b1", null, null), null);
 
         Assert.Equal(PickResultType.Queue, picker.Pick(Context).Type);
     }
@@ -147,7 +169,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_CallVersion_ReplacesTheClientVersion()
     {
         var picker = Build(Ready(_a1, _b1, _b2), version: "v1");
-        CallContext.Current = new CallContext(new CallRouting(null, "v2", null), tracksLoad: false);
+        CallContext.Current = CallContext.For(new CallRouting(null, "v2", null), null);
 
         Assert.All(Picks(picker, 3), r => Assert.Same(_b2.Result, r));
     }
@@ -156,12 +178,12 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_TrackingPicker_CountsTheCallOnTheChosenInstance()
     {
         var picker = Build(Ready(_a1), picker: EtcdPickers.PowerOfTwoChoices);
-        var call = new CallContext(default, tracksLoad: true);
-        CallContext.Current = call;
+        var tracking = new CallTracking();
+        CallContext.Current = CallContext.For(default, tracking);
 
         picker.Pick(Context);
         var inFlight = _a1.Load.InFlight;
-        call.Complete(StatusCode.OK, _time.GetTimestamp());
+        tracking.Complete(StatusCode.OK, _time.GetTimestamp());
 
         Assert.Equal((1, 0L), (inFlight, _a1.Load.InFlight));
     }
