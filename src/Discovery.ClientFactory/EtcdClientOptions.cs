@@ -59,4 +59,11 @@ public sealed class EtcdClientOptions
     /// its load, so a recovered instance is noticed. Default: 1 second.
     /// </summary>
     public TimeSpan P2cForcePickInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How calls that failed because of an instance are retried: by default a unary call that never reached a server
+    /// goes to another instance; <see cref="EtcdRetryOptions.Unavailable"/> opts idempotent clients into retrying
+    /// <c>Unavailable</c> and <c>Internal</c> too.
+    /// </summary>
+    public EtcdRetryOptions Retry { get; set; } = new();
 }

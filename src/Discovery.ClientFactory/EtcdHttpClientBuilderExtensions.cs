@@ -3,6 +3,7 @@ using Discovery.ClientFactory.Balancing;
 using Discovery.ClientFactory.Configuration;
 using Discovery.ClientFactory.Diagnostics;
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resilience;
 using Discovery.ClientFactory.Resolving;
 using Discovery.ClientFactory.Tracking;
 using Discovery.Etcd.DependencyInjection;
@@ -102,9 +103,15 @@ public static class EtcdHttpClientBuilderExtensions
             channel.ServiceConfig ??= new ServiceConfig();
             channel.ServiceConfig.LoadBalancingConfigs.Clear();
             channel.ServiceConfig.LoadBalancingConfigs.Add(policy);
+            RetryServiceConfig.Apply(channel.ServiceConfig, clientOptions.Retry);
             // The etcd scheme says nothing about TLS: plaintext unless the app set credentials (https servers).
             channel.Credentials ??= ChannelCredentials.Insecure;
         });
+
+        // First, so outermost: each retried attempt goes through the routing interceptor again.
+        builder.AddInterceptor(provider => new NeverReachedRetryInterceptor(
+            provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name).Retry,
+            provider.GetRequiredService<TimeProvider>()));
 
         builder.AddInterceptor(provider =>
         {
@@ -132,8 +139,11 @@ public static class EtcdHttpClientBuilderExtensions
             provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IRandomSource>(),
-            provider.GetRequiredService<Logging.ILoggerFactory>()));
+            provider.GetRequiredService<Logging.ILoggerFactory>(),
+            provider.GetRequiredService<SubchannelLedger>()));
+        services.TryAddSingleton<SubchannelLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdClientOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdRetryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, EtcdResolverFactory>());
         foreach (var picker in EtcdPickers.BuiltIn)
         {

@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resilience;
 using Discovery.ClientFactory.Tracking;
 using Grpc.Net.Client.Balancer;
 
@@ -46,7 +47,7 @@ internal sealed class CandidateSet
         {
             var definition = settings.Picker;
             return definition.Custom is { } custom
-                ? new CandidateSet(null, custom(ready.Select(e => e.Subchannel!).ToList()), null, null)
+                ? new CandidateSet(null, OutlierTrackingPicker.Wrap(custom(ready.Select(e => e.Subchannel!).ToList()), ready), null, null)
                 : new CandidateSet(definition.BuiltIn!(ready, settings.Services), null, null, definition.TracksLoad ? settings.Services.Time : null);
         }
 

@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resilience;
 using Discovery.ClientFactory.Resolving;
 using Discovery.Etcd.Records;
 using Grpc.Core;
@@ -24,6 +25,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     private readonly IChannelControlHelper _controller;
     private readonly BalancerSettings _settings;
     private readonly ILogger _logger;
+    private readonly SubchannelLedger _ledger;
     private readonly Lock _lock = new();
     private readonly List<Entry> _entries = [];
     private string _emptyReason = "the resolver has not answered yet";
@@ -33,8 +35,9 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
     private long _generation;
     private bool _disposed;
 
-    public EtcdLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger)
+    public EtcdLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelLedger? ledger = null)
     {
+        _ledger = ledger ?? new SubchannelLedger();
         _controller = controller;
         _settings = settings;
         _logger = logger;
@@ -67,6 +70,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         foreach (var subchannel in toDispose)
         {
             subchannel.Dispose();
+            _ledger.Closed();
         }
 
         foreach (var subchannel in toConnect)
@@ -107,6 +111,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             entry.Registration.Dispose();
             entry.EjectionTimer?.Dispose();
             entry.Subchannel.Dispose();
+            _ledger.Closed();
         }
 
         base.Dispose(disposing);
@@ -125,6 +130,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
                 if (!Equals(entry.Endpoint.Record, record))
                 {
                     entry.Endpoint = entry.Endpoint.WithRecord(record);
+                    entry.Address = address;
                     entry.Subchannel.UpdateAddresses([address]);
                 }
             }
@@ -153,18 +159,32 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
     private Entry CreateEntry(BalancerAddress address, EndpointRecord record, long peersLag)
     {
-        var subchannel = _controller.CreateSubchannel(new SubchannelOptions([address]));
         var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
-        var health = new EndpointHealth(_settings.Services.Time);
-        Entry? created = null;
-        var tracker = new EjectionTracker(health, backoff => OnEjected(created!, backoff));
-        var entry = created = new Entry(new Endpoint(record, subchannel, load, health, tracker), subchannel);
-        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
+        var entry = new Entry(address);
+        AttachSubchannel(entry, record, load, new EndpointHealth(_settings.Services.Time));
         return entry;
     }
 
-    private void OnEjected(Entry entry, TimeSpan backoff)
+    /// <summary>Gives <paramref name="entry"/> a new subchannel, and an endpoint over it keeping its statistics and health.</summary>
+    private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load, EndpointHealth health)
     {
+        var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
+        _ledger.Opened();
+        var tracker = new EjectionTracker(health, backoff => OnEjected(entry, subchannel, backoff));
+        entry.Subchannel = subchannel;
+        entry.Endpoint = new Endpoint(record, subchannel, load, health, tracker);
+        entry.State = ConnectivityState.Idle;
+        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
+    }
+
+    /// <summary>
+    /// A call on <paramref name="failed"/> failed in transport and ejected its instance. Besides the backoff, the
+    /// subchannel is replaced by a fresh one (see <see cref="SubchannelRenewal"/>) and the resolver is asked to
+    /// refresh, in case etcd already knows the instance is gone.
+    /// </summary>
+    private void OnEjected(Entry entry, Subchannel failed, TimeSpan backoff)
+    {
+        SubchannelRenewal? renewal = null;
         lock (_lock)
         {
             if (_disposed || !_entries.Contains(entry))
@@ -176,9 +196,16 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
             entry.EjectionTimer?.Dispose();
             entry.EjectionTimer = _settings.Services.Time.CreateTimer(
                 static state => ((EtcdLoadBalancer)state!).Publish(), this, backoff, Timeout.InfiniteTimeSpan);
+            if (ReferenceEquals(entry.Subchannel, failed))
+            {
+                renewal = new SubchannelRenewal(entry.Subchannel, entry.Registration, _ledger);
+                AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load, entry.Endpoint.Health!);
+            }
         }
 
+        renewal?.Complete(entry.Subchannel);
         Publish();
+        _controller.RefreshResolver();
     }
 
     private long PeersAverageLag()
@@ -306,11 +333,13 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
         return new BalancerState(channelState, new EtcdPicker(snapshots, _settings));
     }
 
-    private sealed class Entry(Endpoint endpoint, Subchannel subchannel)
+    private sealed class Entry(BalancerAddress address)
     {
-        public Endpoint Endpoint { get; set; } = endpoint;
+        public BalancerAddress Address { get; set; } = address;
 
-        public Subchannel Subchannel { get; } = subchannel;
+        public Endpoint Endpoint { get; set; } = null!;
+
+        public Subchannel Subchannel { get; set; } = null!;
 
         public IDisposable Registration { get; set; } = EmptyDisposable.Instance;
 

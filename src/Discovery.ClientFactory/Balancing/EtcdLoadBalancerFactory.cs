@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resilience;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,7 @@ internal sealed class EtcdLoadBalancerFactory(string picker, BalancerDependencie
             clientOptions.Zone,
             dependencies.Pickers.Get(picker),
             new PickerServices(dependencies.Time, dependencies.Random, clientOptions, new RoundRobinCursor(dependencies.Random.Next(int.MaxValue))));
-        return new EtcdLoadBalancer(options.Controller, settings, dependencies.LoggerFactory.CreateLogger<EtcdLoadBalancer>());
+        return new EtcdLoadBalancer(options.Controller, settings, dependencies.LoggerFactory.CreateLogger<EtcdLoadBalancer>(), dependencies.Subchannels);
     }
 }
 
@@ -41,4 +42,5 @@ internal sealed record BalancerDependencies(
     IOptionsMonitor<EtcdClientOptions> Options,
     TimeProvider Time,
     IRandomSource Random,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory,
+    SubchannelLedger Subchannels);

@@ -34,6 +34,18 @@ internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDi
         _metrics = new WatchMetrics(meterFactory, time);
     }
 
+    /// <summary>The watchers running now (one per connection and service), for leak checks.</summary>
+    internal int ActiveWatchers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
     public ServiceWatcherReference Watch(EtcdOptions options, string service)
     {
         ArgumentNullException.ThrowIfNull(options);

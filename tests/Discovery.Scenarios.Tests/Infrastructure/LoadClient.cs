@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Discovery.ClientFactory;
+using Discovery.ClientFactory.Resilience;
+using Discovery.Etcd.Watching;
+using Grpc.Core;
+using Grpc.Examples.Echo;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Discovery.Scenarios.Tests.Infrastructure;
+
+/// <summary>
+/// An in-process client of the echo service built the way an app builds it (<c>AddGrpcClient().UseEtcd()</c>), with
+/// workers calling UnaryEcho back to back (5 s deadline) and counting every outcome. In-process so that the test
+/// can read the client's subchannel and watcher counts and its memory.
+/// </summary>
+internal sealed partial class LoadClient : IAsyncDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(5);
+
+    private readonly IHost _host;
+    private readonly Echo.EchoClient _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, long> _byInstance = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private Task[] _workers = [];
+    private long _calls;
+    private long _failed;
+
+    private LoadClient(IHost host)
+    {
+        _host = host;
+        _client = host.Services.GetRequiredService<Echo.EchoClient>();
+    }
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Subchannels the client's balancers hold open.</summary>
+    public long Subchannels => _host.Services.GetRequiredService<SubchannelLedger>().Open;
+
+    /// <summary>etcd watchers the client runs.</summary>
+    public int Watchers => ((ServiceWatcherProvider)_host.Services.GetRequiredService<IServiceWatcherProvider>()).ActiveWatchers;
+
+    public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Discovery:Clients:EchoClient:Service"] = service,
+            ["Discovery:Clients:EchoClient:Retry:Unavailable"] = retryUnavailable ? "true" : "false",
+        };
+        for (var i = 0; i < etcdUrls.Count; i++)
+        {
+            settings[$"Discovery:Etcd:Endpoints:{i}"] = etcdUrls[i];
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddGrpcClient<Echo.EchoClient>().UseEtcd();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new LoadClient(host);
+    }
+
+    /// <summary>Starts <paramref name="concurrency"/> workers calling until <see cref="StopAsync"/>.</summary>
+    public void StartLoad(int concurrency = 8) =>
+        _workers = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => WorkAsync(_stop.Token)))];
+
+    /// <summary>Calls served by <paramref name="instanceId"/> so far.</summary>
+    public long CallsTo(string instanceId) => _byInstance.GetValueOrDefault(instanceId);
+
+    /// <summary>Waits until <paramref name="instanceId"/> served a call made from now on.</summary>
+    public async Task WaitServedByAsync(string instanceId, TimeSpan timeout)
+    {
+        var before = CallsTo(instanceId);
+        await Discovery.Testing.Eventually.UntilAsync(() => CallsTo(instanceId) > before, timeout, $"a call served by {instanceId}");
+    }
+
+    /// <summary>One call, outside the load.</summary>
+    public async Task<string> CallOnceAsync(CallOptions options)
+    {
+        var reply = await _client.UnaryEchoAsync(new EchoRequest { Message = "once" }, options);
+        return reply.Message;
+    }
+
+    public async Task<LoadSummary> StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_workers);
+        return new LoadSummary(Calls, Failed, new Dictionary<string, long>(_byInstance), new Dictionary<string, long>(_errors));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await Task.WhenAll(_workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _host.StopAsync();
+        _host.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task WorkAsync(CancellationToken stop)
+    {
+        var n = 0L;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var reply = await _client.UnaryEchoAsync(
+                    new EchoRequest { Message = $"call {++n}" }, new CallOptions(deadline: DateTime.UtcNow + Deadline));
+                var match = FromInstance().Match(reply.Message);
+                _byInstance.AddOrUpdate(match.Success ? match.Groups[1].Value : "unknown", 1, (_, c) => c + 1);
+            }
+            catch (RpcException e)
+            {
+                Interlocked.Increment(ref _failed);
+                var detail = e.Status.Detail.Length > 160 ? e.Status.Detail[..160] : e.Status.Detail;
+                _errors.AddOrUpdate($"{e.StatusCode}: {detail}", 1, (_, c) => c + 1);
+            }
+
+            Interlocked.Increment(ref _calls);
+        }
+    }
+
+    [GeneratedRegex(@"\(from (.+)\)$")]
+    private static partial Regex FromInstance();
+}
+
+/// <summary>What a load run saw.</summary>
+internal sealed record LoadSummary(long Calls, long Failed, IReadOnlyDictionary<string, long> ByInstance, IReadOnlyDictionary<string, long> Errors)
+{
+    public override string ToString() =>
+        $"calls={Calls} failed={Failed} byInstance=[{string.Join(", ", ByInstance.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"))}] errors=[{string.Join(" | ", Errors.Select(p => $"{p.Value}x {p.Key}"))}]";
+}

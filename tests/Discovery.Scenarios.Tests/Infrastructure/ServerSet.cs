@@ -1,0 +1,110 @@
+using dotnet_etcd;
+
+namespace Discovery.Scenarios.Tests.Infrastructure;
+
+/// <summary>
+/// The EchoServer processes of one scenario, by instance id; disposes all of them. Safe for the churn's overlapping
+/// starts and stops.
+/// </summary>
+internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service) : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, EchoServerProcess> _servers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
+    private readonly List<EchoServerProcess> _retired = [];
+
+    /// <summary>Servers started and not stopped, registered or not yet.</summary>
+    public IReadOnlyList<string> Live
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _servers.Keys];
+            }
+        }
+    }
+
+    /// <summary>Live servers whose registration was seen in etcd.</summary>
+    public IReadOnlyList<string> Registered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _servers.Keys.Where(_registered.Contains)];
+            }
+        }
+    }
+
+    public EchoServerProcess this[string instanceId]
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _servers[instanceId];
+            }
+        }
+    }
+
+    /// <summary>Starts servers concurrently and waits until each is registered.</summary>
+    public Task StartAsync(params string[] instanceIds) => Task.WhenAll(instanceIds.Select(id => StartOneAsync(id)));
+
+    /// <summary>Starts one server on <paramref name="port"/> (any when null) and waits until it is registered.</summary>
+    /// <remarks>The server counts as live from the moment it is started.</remarks>
+    public async Task<EchoServerProcess> StartOneAsync(string instanceId, int? port = null)
+    {
+        var server = StartUnregistered(instanceId, port);
+        await server.WaitRegisteredAsync(etcd, EchoServerProcess.StartTimeout);
+        lock (_lock)
+        {
+            _registered.Add(instanceId);
+        }
+
+        return server;
+    }
+
+    /// <summary>Starts one server without waiting for its registration (etcd may be down).</summary>
+    public EchoServerProcess StartUnregistered(string instanceId, int? port = null)
+    {
+        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port);
+        lock (_lock)
+        {
+            _servers[instanceId] = server;
+            _registered.Remove(instanceId);
+        }
+
+        return server;
+    }
+
+    public Task StopGracefullyAsync(string instanceId) => Retire(instanceId).StopGracefullyAsync();
+
+    public Task KillAsync(string instanceId) => Retire(instanceId).KillAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        List<EchoServerProcess> all;
+        lock (_lock)
+        {
+            all = [.. _servers.Values, .. _retired];
+        }
+
+        foreach (var server in all)
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private EchoServerProcess Retire(string instanceId)
+    {
+        lock (_lock)
+        {
+            var server = _servers[instanceId];
+            _servers.Remove(instanceId);
+            _registered.Remove(instanceId);
+            _retired.Add(server);
+            return server;
+        }
+    }
+}
