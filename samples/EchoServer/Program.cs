@@ -4,7 +4,13 @@
 //     --Discovery:Registration:ServiceName=echo --Discovery:Registration:InstanceId=s1 --Echo:Delay=00:00:00.050
 using EchoServer;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the app's folder, so appsettings.json (HTTP/2-only plaintext endpoints) loads from any
+// working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.Services.AddGrpc();
 builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.SectionName);
 builder.Services.AddEtcdRegistration();
