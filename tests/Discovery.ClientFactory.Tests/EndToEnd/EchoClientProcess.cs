@@ -8,7 +8,7 @@ internal static class EchoClientProcess
 {
     public static ChildProcess Start(string etcdUrl, params string[] args) =>
         ChildProcess.StartDotnet(
-            Samples.EchoClientDll,
+            SampleApps.EchoClientDll,
             [$"--Discovery:Etcd:Endpoints:0={etcdUrl}", "--Logging:LogLevel:Default=Warning", .. args]);
 
     public static async Task<ClientSummary> RunAsync(string etcdUrl, TimeSpan timeout, params string[] args)

@@ -51,7 +51,7 @@ internal sealed class EchoServerProcess : IAsyncDisposable
             args.Add($"--Echo:Delay={delay:c}");
         }
 
-        var process = ChildProcess.StartDotnet(Samples.EchoServerDll, args);
+        var process = ChildProcess.StartDotnet(SampleApps.EchoServerDll, args);
         var server = new EchoServerProcess(process, service, instanceId);
         try
         {

@@ -35,28 +35,6 @@ internal sealed class EchoServerProcess : IAsyncDisposable
 
     public Echo.EchoClient Client => new((_channel ??= GrpcChannel.ForAddress($"http://{Address}")));
 
-    /// <summary>Path of the built EchoServer.dll: next to the tests (project reference), else the sample's bin folder.</summary>
-    public static string DllPath
-    {
-        get
-        {
-            var local = Path.Combine(AppContext.BaseDirectory, "EchoServer.dll");
-            if (File.Exists(local))
-            {
-                return local;
-            }
-
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            var root = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(root, "Discovery.sln")))
-            {
-                root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-            }
-
-            return Path.Combine(root, "samples", "EchoServer", "bin", configuration, "net10.0", "EchoServer.dll");
-        }
-    }
-
     /// <summary>Starts EchoServer on a free loopback port and waits until it listens (not until it registered).</summary>
     public static async Task<EchoServerProcess> StartAsync(string etcdUrl, string service, params string[] extraArguments)
     {
@@ -71,7 +49,7 @@ internal sealed class EchoServerProcess : IAsyncDisposable
             $"--Discovery:Registration:LeaseTtl={LeaseTtl:c}",
             .. extraArguments,
         ];
-        var process = ChildProcess.StartDotnet(DllPath, arguments);
+        var process = ChildProcess.StartDotnet(SampleApps.EchoServerDll, arguments);
         try
         {
             const string marker = "EchoServer listening on http://";

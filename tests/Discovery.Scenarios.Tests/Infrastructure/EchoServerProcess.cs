@@ -45,7 +45,7 @@ internal sealed class EchoServerProcess : IAsyncDisposable
             args.Add($"--Discovery:Etcd:Endpoints:{i}={etcdUrls[i]}");
         }
 
-        return new EchoServerProcess(ChildProcess.StartDotnet(Samples.EchoServerDll, args), service, instanceId, chosen);
+        return new EchoServerProcess(ChildProcess.StartDotnet(SampleApps.EchoServerDll, args), service, instanceId, chosen);
     }
 
     /// <summary>Starts a server and returns once etcd holds its record.</summary>
