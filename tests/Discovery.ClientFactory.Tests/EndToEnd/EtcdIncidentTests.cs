@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Discovery.Testing;
 using Grpc.Core;
+using Xunit.Abstractions;
 
 namespace Discovery.ClientFactory.Tests.EndToEnd;
 
@@ -8,7 +9,7 @@ namespace Discovery.ClientFactory.Tests.EndToEnd;
 /// etcd going away, coming back empty, or compacting past the client's resume point while a client calls at
 /// concurrency 8: no call may fail, and servers registered afterwards are found.
 /// </summary>
-public sealed class EtcdIncidentTests
+public sealed class EtcdIncidentTests(ITestOutputHelper output)
 {
     private const int Concurrency = 8;
 
@@ -174,6 +175,27 @@ public sealed class EtcdIncidentTests
         Assert.Contains(service, failure.Status.Detail, StringComparison.Ordinal);
         Assert.True(upFor < TimeSpan.FromSeconds(2), $"the first call succeeded {upFor.TotalMilliseconds:F0} ms after etcd and a server were up");
         Assert.Contains("(from s1)", (await waiting).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FirstCall_NothingListeningAtEtcdsAddress_FailsWithinOneSecondNamingEtcdUnreachable()
+    {
+        // A first client pays the process's one-time JIT compilation of the whole call path, which is not measured.
+        await using (var warmUp = InProcessClient.Create($"http://127.0.0.1:{FreePort.Next()}", ServiceNames.Next()))
+        {
+            await Assert.ThrowsAsync<RpcException>(() => warmUp.EchoAsync());
+        }
+
+        await using var client = InProcessClient.Create($"http://127.0.0.1:{FreePort.Next()}", ServiceNames.Next());
+        var calledAt = Stopwatch.GetTimestamp();
+
+        var failure = await Assert.ThrowsAsync<RpcException>(() => client.EchoAsync());
+        var failedAfter = Stopwatch.GetElapsedTime(calledAt);
+
+        output.WriteLine($"the first call failed after {failedAfter.TotalMilliseconds:F0} ms: {failure.Status.Detail}");
+        Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+        Assert.Contains("etcd has been unreachable", failure.Status.Detail, StringComparison.Ordinal);
+        Assert.True(failedAfter < TimeSpan.FromSeconds(1), $"the first call failed {failedAfter.TotalMilliseconds:F0} ms after it started: {failure.Status.Detail}");
     }
 
     private static Task WaitForAnswersAsync(CallRecorder recorder, int instances) =>

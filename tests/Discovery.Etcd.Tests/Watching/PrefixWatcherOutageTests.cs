@@ -36,6 +36,47 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Start_NothingListeningAtEtcdsAddress_ReportsUnavailableWithinOneSecond()
+    {
+        // A first watcher pays the process's one-time JIT compilation of the listing path, which is not measured.
+        await using (var warmUp = WatcherUnderTest.Start($"http://127.0.0.1:{FreePort.Next()}", "echo", output))
+        {
+            await Eventually.UntilAsync(() => warmUp.Watcher.Current.Problem is not null, Deadline, "the warm-up watcher's failure");
+        }
+
+        var startedAt = Stopwatch.GetTimestamp();
+        await using var watcher = WatcherUnderTest.Start($"http://127.0.0.1:{FreePort.Next()}", "echo", output);
+
+        await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the first attempt's failure is reported");
+        var reportedAfter = Stopwatch.GetElapsedTime(startedAt);
+
+        output.WriteLine($"problem reported {reportedAfter.TotalMilliseconds:0} ms after start: {watcher.Watcher.Current.Problem}");
+        Assert.False(watcher.Watcher.Current.IsSynced);
+        Assert.Contains("Unavailable", watcher.Watcher.Current.Problem, StringComparison.Ordinal);
+        Assert.True(reportedAfter < TimeSpan.FromSeconds(1), $"problem reported {reportedAfter.TotalMilliseconds:0} ms after start");
+    }
+
+    [Fact]
+    public async Task Start_EtcdAcceptsButAnswersLate_ReportsNoProblemAndSyncsOnceItAnswers()
+    {
+        await using var node = await EtcdNode.StartAsync();
+        node.Pause();
+        var startedAt = Stopwatch.GetTimestamp();
+        await using var watcher = WatcherUnderTest.Start(node.ClientUrl, "echo", output);
+        watcher.Record([]);
+
+        // Well past a refused connection's report (tens of ms), well within the listing's 3 s timeout.
+        await Eventually.UntilAsync(() => Stopwatch.GetElapsedTime(startedAt) >= TimeSpan.FromSeconds(1), Deadline, "etcd silent for 1 s");
+        var silentView = watcher.Watcher.Current;
+        node.Resume();
+        await watcher.WaitSyncedAsync();
+
+        Assert.Null(silentView.Problem);
+        Assert.False(silentView.IsSynced);
+        Assert.DoesNotContain(watcher.Views, v => v.Problem is not null);
+    }
+
+    [Fact]
     public async Task ViewAge_CutOffThenRestored_GrowsThenResets()
     {
         await using var node = await EtcdNode.StartAsync();
