@@ -38,22 +38,30 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task Start_NothingListeningAtEtcdsAddress_ReportsUnavailableWithinOneSecond()
     {
-        // A first watcher pays the process's one-time JIT compilation of the listing path, which is not measured.
-        await using (var warmUp = WatcherUnderTest.Start($"http://127.0.0.1:{FreePort.Next()}", "echo", output))
+        // A first watcher pays the process's one-time JIT compilation of the listing path, which is not measured;
+        // the median of three fresh watchers keeps a stall of the test host's thread pool (seen on this loaded
+        // 2-core machine while it grows past its minimum of 2 threads) from deciding the outcome.
+        await FirstProblemAsync();
+        var first = new List<(TimeSpan After, string Problem)>();
+        for (var i = 0; i < 3; i++)
         {
-            await Eventually.UntilAsync(() => warmUp.Watcher.Current.Problem is not null, Deadline, "the warm-up watcher's failure");
+            first.Add(await FirstProblemAsync());
         }
 
-        var startedAt = Stopwatch.GetTimestamp();
-        await using var watcher = WatcherUnderTest.Start($"http://127.0.0.1:{FreePort.Next()}", "echo", output);
+        var median = first.OrderBy(f => f.After).ElementAt(1).After;
+        output.WriteLine($"problem reported after {string.Join(", ", first.Select(f => $"{f.After.TotalMilliseconds:0} ms"))}: {first[0].Problem}");
+        Assert.All(first, f => Assert.Contains("Unavailable", f.Problem, StringComparison.Ordinal));
+        Assert.True(median < TimeSpan.FromSeconds(1), $"problem reported after a median {median.TotalMilliseconds:0} ms");
 
-        await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the first attempt's failure is reported");
-        var reportedAfter = Stopwatch.GetElapsedTime(startedAt);
-
-        output.WriteLine($"problem reported {reportedAfter.TotalMilliseconds:0} ms after start: {watcher.Watcher.Current.Problem}");
-        Assert.False(watcher.Watcher.Current.IsSynced);
-        Assert.Contains("Unavailable", watcher.Watcher.Current.Problem, StringComparison.Ordinal);
-        Assert.True(reportedAfter < TimeSpan.FromSeconds(1), $"problem reported {reportedAfter.TotalMilliseconds:0} ms after start");
+        async Task<(TimeSpan, string)> FirstProblemAsync()
+        {
+            var startedAt = Stopwatch.GetTimestamp();
+            await using var watcher = WatcherUnderTest.Start($"http://127.0.0.1:{FreePort.Next()}", "echo", output);
+            await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the first attempt's failure is reported");
+            var after = Stopwatch.GetElapsedTime(startedAt);
+            Assert.False(watcher.Watcher.Current.IsSynced);
+            return (after, watcher.Watcher.Current.Problem!);
+        }
     }
 
     [Fact]
