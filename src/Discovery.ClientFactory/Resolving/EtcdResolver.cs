@@ -8,15 +8,17 @@ namespace Discovery.ClientFactory.Resolving;
 /// <summary>
 /// The <c>etcd:///{service}</c> resolver of one channel: pushes the shared watcher's view (every instance's address
 /// with its metadata as attributes) to the channel on every change, and again on every <see cref="Refresh"/>.
-/// Until etcd first answers it reports nothing for up to <see cref="FirstAnswerWait"/> (a healthy etcd answers well
-/// within it), then an Unavailable error naming the problem, so calls fail fast instead of hanging; once it had a
-/// view, a view etcd has not confirmed never replaces it.
+/// Until etcd first answers it reports nothing, so a healthy start never fails a call, but only until the watcher
+/// reports a problem (its first listing fails at once when etcd refuses connections) or at most
+/// <see cref="FirstAnswerWait"/>; it then reports an Unavailable error naming the problem, so calls fail fast instead
+/// of hanging. Once it had a view, a view etcd has not confirmed never replaces it.
 /// </summary>
 internal sealed class EtcdResolver : Resolver
 {
     /// <summary>
-    /// How long a new resolver waits for etcd's first answer before calls fail: longer than a loaded machine needs to
-    /// connect and list, while an etcd that refuses connections is reported sooner, by the watcher's own problem.
+    /// The longest a new resolver waits for etcd's first answer before calls fail: longer than a loaded machine needs
+    /// to connect and list. An etcd that refuses connections is reported far sooner, by the watcher's own problem;
+    /// this bound only matters for an etcd that accepts connections and stays silent.
     /// </summary>
     public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(5);
 

@@ -149,9 +149,18 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
 
     private async Task<WatchResponse> ListAndWatchAsync(string resyncReason, CancellationToken cancellationToken)
     {
+        // The very first listing does not wait for a connection: an etcd that refuses connections then fails it at
+        // once (Unavailable), so clients started while etcd is down fail fast instead of after the list timeout. A
+        // slow etcd that accepts the connection still has the whole timeout. Later attempts wait for the channel's
+        // reconnection, so a returning etcd is listed as soon as it accepts.
+        var options = _connection.UnaryOptions(cancellationToken, _listTimeout);
+        if (_failures > 0 || _view.Current.IsSynced)
+        {
+            options = options.WithWaitForReady();
+        }
+
         var listing = await _connection.KV.RangeAsync(
-            new RangeRequest { Key = _key, RangeEnd = _rangeEnd },
-            _connection.UnaryOptions(cancellationToken, _listTimeout).WithWaitForReady()).ConfigureAwait(false);
+            new RangeRequest { Key = _key, RangeEnd = _rangeEnd }, options).ConfigureAwait(false);
         _listedRevision = listing.Header.Revision;
         ApplyListing(listing, resyncReason);
 
@@ -227,9 +236,14 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
     {
         switch (exception)
         {
+            case RpcException { StatusCode: StatusCode.DeadlineExceeded } rpc:
+                _connection.ReportFailure(rpc);
+                return $"etcd did not answer within {_listTimeout.TotalSeconds:0.#} s";
             case RpcException rpc:
                 _connection.ReportFailure(rpc);
-                return $"{rpc.StatusCode}: {rpc.Status.Detail}";
+                return rpc.Status.DebugException is { } cause
+                    ? $"{rpc.StatusCode}: {rpc.Status.Detail} ({cause.GetBaseException().Message})"
+                    : $"{rpc.StatusCode}: {rpc.Status.Detail}";
             case OperationCanceledException:
                 return $"etcd did not answer within {_listTimeout.TotalSeconds:0.#} s";
             case WatchInterruptedException:

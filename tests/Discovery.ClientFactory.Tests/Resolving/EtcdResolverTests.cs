@@ -57,6 +57,28 @@ public sealed class EtcdResolverTests : IDisposable
     }
 
     [Fact]
+    public void Start_WatcherAlreadyReportsAProblem_ReportsUnavailableAtOnce()
+    {
+        _watcher.Publish(ServiceView.NotSynced("echo", "watch interrupted: connection refused"));
+
+        using var resolver = Start();
+
+        Assert.Equal(StatusCode.Unavailable, Assert.Single(_results).Status.StatusCode);
+        Assert.Contains("unreachable since the client started", _results[0].Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Push_ProblemThenSyncedView_ReportsTheAddresses()
+    {
+        using var resolver = Start();
+        _watcher.Publish(ServiceView.NotSynced("echo", "watch interrupted: connection refused"));
+
+        _watcher.PublishSynced(("s1", 5001));
+
+        Assert.Single(_results[^1].Addresses!);
+    }
+
+    [Fact]
     public void Push_UnsyncedViewAfterSyncedOne_KeepsTheLastKnownAddresses()
     {
         _watcher.PublishSynced(("s1", 5001));

@@ -36,6 +36,55 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Start_NothingListeningAtEtcdsAddress_ReportsUnavailableWithinOneSecond()
+    {
+        // A first watcher pays the process's one-time JIT compilation of the listing path, which is not measured;
+        // the median of three fresh watchers keeps a stall of the test host's thread pool (seen on this loaded
+        // 2-core machine while it grows past its minimum of 2 threads) from deciding the outcome.
+        await FirstProblemAsync();
+        var first = new List<(TimeSpan After, string Problem)>();
+        for (var i = 0; i < 3; i++)
+        {
+            first.Add(await FirstProblemAsync());
+        }
+
+        var median = first.OrderBy(f => f.After).ElementAt(1).After;
+        output.WriteLine($"problem reported after {string.Join(", ", first.Select(f => $"{f.After.TotalMilliseconds:0} ms"))}: {first[0].Problem}");
+        Assert.All(first, f => Assert.Contains("Unavailable", f.Problem, StringComparison.Ordinal));
+        Assert.True(median < TimeSpan.FromSeconds(1), $"problem reported after a median {median.TotalMilliseconds:0} ms");
+
+        async Task<(TimeSpan, string)> FirstProblemAsync()
+        {
+            var startedAt = Stopwatch.GetTimestamp();
+            await using var watcher = WatcherUnderTest.Start($"http://127.0.0.1:{FreePort.Next()}", "echo", output);
+            await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the first attempt's failure is reported");
+            var after = Stopwatch.GetElapsedTime(startedAt);
+            Assert.False(watcher.Watcher.Current.IsSynced);
+            return (after, watcher.Watcher.Current.Problem!);
+        }
+    }
+
+    [Fact]
+    public async Task Start_EtcdAcceptsButAnswersLate_ReportsNoProblemAndSyncsOnceItAnswers()
+    {
+        await using var node = await EtcdNode.StartAsync();
+        node.Pause();
+        var startedAt = Stopwatch.GetTimestamp();
+        await using var watcher = WatcherUnderTest.Start(node.ClientUrl, "echo", output);
+        watcher.Record([]);
+
+        // Well past a refused connection's report (tens of ms), well within the listing's 3 s timeout.
+        await Eventually.UntilAsync(() => Stopwatch.GetElapsedTime(startedAt) >= TimeSpan.FromSeconds(1), Deadline, "etcd silent for 1 s");
+        var silentView = watcher.Watcher.Current;
+        node.Resume();
+        await watcher.WaitSyncedAsync();
+
+        Assert.Null(silentView.Problem);
+        Assert.False(silentView.IsSynced);
+        Assert.DoesNotContain(watcher.Views, v => v.Problem is not null);
+    }
+
+    [Fact]
     public async Task ViewAge_CutOffThenRestored_GrowsThenResets()
     {
         await using var node = await EtcdNode.StartAsync();
