@@ -15,17 +15,19 @@ internal sealed class CandidateSet
     private readonly EndpointPicker? _picker;
     private readonly SubchannelPicker? _custom;
     private readonly PickResult? _fixed;
+    private readonly bool _tracksLoad;
     private readonly TimeProvider? _time;
 
-    private CandidateSet(EndpointPicker? picker, SubchannelPicker? custom, PickResult? fixedResult, TimeProvider? time)
+    private CandidateSet(EndpointPicker? picker, SubchannelPicker? custom, PickResult? fixedResult, bool tracksLoad, TimeProvider? time)
     {
         _picker = picker;
         _custom = custom;
         _fixed = fixedResult;
+        _tracksLoad = tracksLoad;
         _time = time;
     }
 
-    public static CandidateSet Fixed(PickResult result) => new(null, null, result, null);
+    public static CandidateSet Fixed(PickResult result) => new(null, null, result, false, null);
 
     /// <summary>Builds the set for <paramref name="version"/> (null: any) preferring <paramref name="zone"/> (null: none).</summary>
     public static CandidateSet Build(IReadOnlyList<EndpointSnapshot> all, string? version, string? zone, BalancerSettings settings)
@@ -47,8 +49,9 @@ internal sealed class CandidateSet
         {
             var definition = settings.Picker;
             return definition.Custom is { } custom
-                ? new CandidateSet(null, OutlierTrackingPicker.Wrap(custom(ready.Select(e => e.Subchannel!).ToList()), ready), null, null)
-                : new CandidateSet(definition.BuiltIn!(ready, settings.Services), null, null, definition.TracksLoad ? settings.Services.Time : null);
+                ? new CandidateSet(null, OutlierTrackingPicker.Wrap(custom(ready.Select(e => e.Subchannel!).ToList()), ready), null, false, null)
+                : new CandidateSet(
+                    definition.BuiltIn!(ready, settings.Services), null, null, definition.TracksLoad, definition.TimesCalls ? settings.Services.Time : null);
         }
 
         if (matching.Any(s => s.IsConnecting))
@@ -80,11 +83,20 @@ internal sealed class CandidateSet
     {
         if (_picker is not null)
         {
+            // The pick's one clock read, shared by the picker's stamps and the call's timing; none for pickers that
+            // only count calls in flight.
             var now = _time?.GetTimestamp() ?? 0;
             var endpoint = _picker.Pick(hashKey, now);
-            if (_time is not null && tracking is not null)
+            if (_tracksLoad && tracking is not null)
             {
-                tracking.Attach(endpoint.Load, now);
+                if (_time is not null)
+                {
+                    tracking.Attach(endpoint.Load, now);
+                }
+                else
+                {
+                    tracking.AttachUntimed(endpoint.Load);
+                }
             }
 
             return endpoint.Result;

@@ -11,11 +11,13 @@ internal sealed class PickerDefinition
     private PickerDefinition(
         string name,
         bool tracksLoad,
+        bool timesCalls,
         Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker>? builtIn,
         Func<IReadOnlyList<Subchannel>, SubchannelPicker>? custom)
     {
         Name = name;
         TracksLoad = tracksLoad;
+        TimesCalls = timesCalls;
         BuiltIn = builtIn;
         Custom = custom;
     }
@@ -25,14 +27,24 @@ internal sealed class PickerDefinition
     /// <summary>True when the picker reads in-flight counts, latency or success: calls are then tracked.</summary>
     public bool TracksLoad { get; }
 
+    /// <summary>
+    /// True when the picker also reads latency, so a tracked call reads the clock at its pick and at its end. Pickers
+    /// that only count calls in flight leave it false and their calls never read the clock.
+    /// </summary>
+    public bool TimesCalls { get; }
+
     public Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker>? BuiltIn { get; }
 
     public Func<IReadOnlyList<Subchannel>, SubchannelPicker>? Custom { get; }
 
-    public static PickerDefinition ForBuiltIn(
-        string name, bool tracksLoad, Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker> create) =>
-        new(name, tracksLoad, create, null);
+    public static PickerDefinition ForBuiltIn(string name, Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker> create) =>
+        new(name, tracksLoad: false, timesCalls: false, create, null);
+
+    /// <summary>A built-in picker that reads in-flight counts and, when <paramref name="timesCalls"/>, latency and success.</summary>
+    public static PickerDefinition ForLoadTracking(
+        string name, bool timesCalls, Func<IReadOnlyList<Endpoint>, PickerServices, EndpointPicker> create) =>
+        new(name, tracksLoad: true, timesCalls, create, null);
 
     public static PickerDefinition ForCustom(string name, Func<IReadOnlyList<Subchannel>, SubchannelPicker> create) =>
-        new(name, tracksLoad: false, null, create);
+        new(name, tracksLoad: false, timesCalls: false, null, create);
 }

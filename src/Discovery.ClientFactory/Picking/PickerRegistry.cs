@@ -32,15 +32,15 @@ internal sealed class PickerRegistry
 
     public static IEnumerable<PickerDefinition> BuiltIns() =>
     [
-        PickerDefinition.ForBuiltIn(EtcdPickers.RoundRobin, false, (e, s) => new RoundRobinPicker(e, s.Cursor)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.PickFirst, false, (e, _) => new PickFirstPicker(e)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.Random, false, (e, s) => new RandomPicker(e, s.Random)),
-        PickerDefinition.ForBuiltIn(
+        PickerDefinition.ForBuiltIn(EtcdPickers.RoundRobin, (e, s) => new RoundRobinPicker(e, s.Cursor)),
+        PickerDefinition.ForBuiltIn(EtcdPickers.PickFirst, (e, _) => new PickFirstPicker(e)),
+        PickerDefinition.ForBuiltIn(EtcdPickers.Random, (e, s) => new RandomPicker(e, s.Random)),
+        PickerDefinition.ForLoadTracking(
             EtcdPickers.PowerOfTwoChoices,
-            true,
+            timesCalls: true,
             (e, s) => new PowerOfTwoChoicesPicker(e, s.Random, s.Time, s.Options.P2cForcePickInterval)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.LeastRequest, true, (e, s) => new LeastRequestPicker(e, s.Random)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.WeightedRoundRobin, false, (e, _) => new WeightedRoundRobinPicker(e)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.ConsistentHash, false, (e, s) => new ConsistentHashPicker(e, s.Random)),
+        PickerDefinition.ForLoadTracking(EtcdPickers.LeastRequest, timesCalls: false, (e, s) => new LeastRequestPicker(e, s.Random)),
+        PickerDefinition.ForBuiltIn(EtcdPickers.WeightedRoundRobin, (e, _) => new WeightedRoundRobinPicker(e)),
+        PickerDefinition.ForBuiltIn(EtcdPickers.ConsistentHash, (e, s) => new ConsistentHashPicker(e, s.Random)),
     ];
 }

@@ -20,12 +20,12 @@ internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : 
         try
         {
             var response = continuation(request, context);
-            tracking?.Complete(StatusCode.OK, time.GetTimestamp());
+            tracking?.Complete(StatusCode.OK, time);
             return response;
         }
-        catch (RpcException e)
+        catch (Exception e)
         {
-            tracking?.Complete(e.StatusCode, time.GetTimestamp());
+            tracking?.Complete(CallTracking.StatusOf(e), time);
             throw;
         }
         finally
@@ -49,10 +49,8 @@ internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : 
             CallContext.Exit(previous);
         }
 
-        return tracking is null
-            ? inner
-            : new AsyncUnaryCall<TResponse>(
-                ObserveAsync(inner.ResponseAsync, tracking), inner.ResponseHeadersAsync, inner.GetStatus, inner.GetTrailers, inner.Dispose);
+        tracking?.CompleteWith(inner.ResponseAsync, time);
+        return inner;
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
@@ -94,26 +92,6 @@ internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : 
         finally
         {
             CallContext.Exit(previous);
-        }
-    }
-
-    private async Task<TResponse> ObserveAsync<TResponse>(Task<TResponse> response, CallTracking tracking)
-    {
-        try
-        {
-            var result = await response.ConfigureAwait(false);
-            tracking.Complete(StatusCode.OK, time.GetTimestamp());
-            return result;
-        }
-        catch (RpcException e)
-        {
-            tracking.Complete(e.StatusCode, time.GetTimestamp());
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            tracking.Complete(StatusCode.Cancelled, time.GetTimestamp());
-            throw;
         }
     }
 }

@@ -69,6 +69,19 @@ public sealed class EndpointLoadTests
         Assert.InRange(load.LagNanoseconds, 10_000_000, 12_000_000);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1e-8)]
+    [InlineData(0.005)]
+    [InlineData(0.0099)]
+    [InlineData(0.01)]
+    [InlineData(0.5)]
+    [InlineData(3.0)]
+    public void Decay_AnyFraction_MatchesExpWithin2e7(double x)
+    {
+        Assert.InRange(EndpointLoad.Decay(x), Math.Exp(-x) - 2e-7, Math.Exp(-x) + 2e-7);
+    }
+
     private void Call(EndpointLoad load, TimeSpan rtt, StatusCode status)
     {
         load.OnStarted();
