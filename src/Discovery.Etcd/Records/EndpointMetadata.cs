@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Discovery.Etcd.Records;
 
 /// <summary>
@@ -16,6 +14,8 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
     internal const string WeightKey = "weight";
     internal const string ZoneKey = "zone";
 
+    private static readonly IReadOnlyDictionary<string, string> s_noProperties = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public static readonly EndpointMetadata Empty = new(null, null, DefaultWeight, null, null);
 
     public EndpointMetadata(
@@ -24,28 +24,22 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
         int weight,
         string? zone,
         IReadOnlyDictionary<string, string>? properties)
+        : this(instanceId, version, weight, zone, Copy(properties))
+    {
+    }
+
+    private EndpointMetadata(string? instanceId, string? version, int weight, string? zone, Dictionary<string, string>? properties)
     {
         if (weight <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "A weight must be a positive integer.");
         }
 
-        if (properties?.Keys.FirstOrDefault(k => string.IsNullOrEmpty(k) || IsReservedKey(k)) is { } badKey)
-        {
-            throw new ArgumentException(
-                badKey.Length == 0
-                    ? "A metadata key may not be empty."
-                    : $"The metadata key '{badKey}' is reserved: give it through its own parameter.",
-                nameof(properties));
-        }
-
         InstanceId = NullIfEmpty(instanceId);
         Version = NullIfEmpty(version);
         Weight = weight;
         Zone = NullIfEmpty(zone);
-        Properties = properties is null || properties.Count == 0
-            ? FrozenDictionary<string, string>.Empty
-            : properties.ToFrozenDictionary(StringComparer.Ordinal);
+        Properties = properties is null || properties.Count == 0 ? s_noProperties : properties;
     }
 
     /// <summary>The instance id (<c>id</c>), or null when the record names none.</summary>
@@ -98,6 +92,45 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
     public override bool Equals(object? obj) => Equals(obj as EndpointMetadata);
 
     public override int GetHashCode() => HashCode.Combine(InstanceId, Version, Weight, Zone, Properties.Count);
+
+    /// <summary>
+    /// Metadata over <paramref name="properties"/> itself, not a copy: for the record decoder, which builds that
+    /// dictionary for this record alone and never passes a reserved or empty key.
+    /// </summary>
+    internal static EndpointMetadata FromDecoded(
+        string? instanceId, string? version, int weight, string? zone, Dictionary<string, string>? properties)
+    {
+        System.Diagnostics.Debug.Assert(properties is null || properties.Keys.All(k => k.Length > 0 && !IsReservedKey(k)), "The decoder passed a reserved or empty key.");
+        return new EndpointMetadata(instanceId, version, weight, zone, properties);
+    }
+
+    // A plain copy, not a frozen dictionary: records are decoded on every watch event and their extra keys are read
+    // rarely, so freezing (more than the cost of the whole decode) would not pay for itself.
+    private static Dictionary<string, string>? Copy(IReadOnlyDictionary<string, string>? properties)
+    {
+        if (properties is null || properties.Count == 0)
+        {
+            return null;
+        }
+
+        var copy = new Dictionary<string, string>(properties.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in properties)
+        {
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new ArgumentException("A metadata key may not be empty.", nameof(properties));
+            }
+
+            if (IsReservedKey(key))
+            {
+                throw new ArgumentException($"The metadata key '{key}' is reserved: give it through its own parameter.", nameof(properties));
+            }
+
+            copy[key] = value;
+        }
+
+        return copy;
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

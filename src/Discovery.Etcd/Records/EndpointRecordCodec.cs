@@ -333,7 +333,7 @@ internal static class EndpointRecordCodec
             case JsonTokenType.String:
                 return TryParseForm(reader.GetString()!, out metadata, out reason);
             case JsonTokenType.StartObject:
-                var values = new Dictionary<string, string>(StringComparer.Ordinal);
+                var fields = default(MetadataFields);
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var key = reader.GetString()!;
@@ -347,12 +347,12 @@ internal static class EndpointRecordCodec
                     switch (reader.TokenType)
                     {
                         case JsonTokenType.String:
-                            values[key] = reader.GetString()!;
+                            fields.Set(key, reader.GetString()!);
                             break;
                         case JsonTokenType.Number:
                         case JsonTokenType.True:
                         case JsonTokenType.False:
-                            values[key] = Encoding.UTF8.GetString(reader.ValueSpan);
+                            fields.Set(key, Encoding.UTF8.GetString(reader.ValueSpan));
                             break;
                         default:
                             // Nested values and nulls carry nothing a picker can use.
@@ -361,7 +361,7 @@ internal static class EndpointRecordCodec
                     }
                 }
 
-                return TryCreate(values, out metadata, out reason);
+                return fields.TryCreate(out metadata, out reason);
             default:
                 // Go accepts any JSON here; null, numbers and arrays carry no metadata we can use.
                 reader.Skip();
@@ -371,56 +371,96 @@ internal static class EndpointRecordCodec
         }
     }
 
+    /// <summary>
+    /// Reads <c>key=value&amp;…</c> without splitting it into pieces: a well-known key is matched in place, and only
+    /// values and other keys become strings.
+    /// </summary>
     private static bool TryParseForm(
         string form,
         [NotNullWhen(true)] out EndpointMetadata? metadata,
         [NotNullWhen(false)] out string? reason)
     {
-        if (form.Length == 0)
+        var fields = default(MetadataFields);
+        var rest = form.AsSpan();
+        while (!rest.IsEmpty)
         {
-            metadata = EndpointMetadata.Empty;
-            reason = null;
-            return true;
-        }
-
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in form.Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Unescape(equals < 0 ? pair : pair[..equals]);
+            var ampersand = rest.IndexOf('&');
+            var pair = ampersand < 0 ? rest : rest[..ampersand];
+            rest = ampersand < 0 ? default : rest[(ampersand + 1)..];
+            var equals = pair.IndexOf('=');
+            var key = equals < 0 ? pair : pair[..equals];
             var value = equals < 0 ? string.Empty : Unescape(pair[(equals + 1)..]);
-            if (key.Length > 0)
+            if (key.ContainsAny('%', '+'))
             {
-                values[key] = value;
+                fields.Set(Unescape(key), value);
+            }
+            else
+            {
+                fields.Set(key, value);
             }
         }
 
-        return TryCreate(values, out metadata, out reason);
+        return fields.TryCreate(out metadata, out reason);
     }
 
-    private static string Unescape(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+    /// <summary>Form decoding of one key or value: '+' is a space, then percent escapes.</summary>
+    private static string Unescape(ReadOnlySpan<char> text) =>
+        text.ContainsAny('%', '+') ? Uri.UnescapeDataString(text.ToString().Replace('+', ' ')) : text.ToString();
 
-    private static bool TryCreate(
-        Dictionary<string, string> values,
-        [NotNullWhen(true)] out EndpointMetadata? metadata,
-        [NotNullWhen(false)] out string? reason)
+    /// <summary>The metadata read so far; a repeated key keeps its last value, as Go's decoders do.</summary>
+    private struct MetadataFields
     {
-        metadata = null;
-        var weight = EndpointMetadata.DefaultWeight;
-        if (values.Remove(EndpointMetadata.WeightKey, out var weightText)
-            && weightText.Length > 0
-            && (!int.TryParse(weightText, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight <= 0))
+        private string? _id;
+        private string? _version;
+        private string? _weight;
+        private string? _zone;
+        private Dictionary<string, string>? _others;
+
+        public void Set(string key, string value) => Set(key, value, key);
+
+        public void Set(ReadOnlySpan<char> key, string value, string? keyText = null)
         {
-            reason = $"weight '{weightText}' is not a positive integer";
-            return false;
+            switch (key)
+            {
+                case EndpointMetadata.IdKey:
+                    _id = value;
+                    break;
+                case EndpointMetadata.VersionKey:
+                    _version = value;
+                    break;
+                case EndpointMetadata.WeightKey:
+                    _weight = value;
+                    break;
+                case EndpointMetadata.ZoneKey:
+                    _zone = value;
+                    break;
+                default:
+                    if (!key.IsEmpty)
+                    {
+                        (_others ??= new Dictionary<string, string>(StringComparer.Ordinal))[keyText ?? key.ToString()] = value;
+                    }
+
+                    break;
+            }
         }
 
-        values.Remove(EndpointMetadata.IdKey, out var id);
-        values.Remove(EndpointMetadata.VersionKey, out var version);
-        values.Remove(EndpointMetadata.ZoneKey, out var zone);
-        metadata = new EndpointMetadata(id, version, weight, zone, values);
-        reason = null;
-        return true;
+        public readonly bool TryCreate([NotNullWhen(true)] out EndpointMetadata? metadata, [NotNullWhen(false)] out string? reason)
+        {
+            metadata = null;
+            var weight = EndpointMetadata.DefaultWeight;
+            if (!string.IsNullOrEmpty(_weight)
+                && (!int.TryParse(_weight, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight <= 0))
+            {
+                reason = $"weight '{_weight}' is not a positive integer";
+                return false;
+            }
+
+            metadata = _id is null && _version is null && _weight is null && _zone is null && _others is null
+                ? EndpointMetadata.Empty
+                : EndpointMetadata.FromDecoded(_id, _version, weight, _zone, _others);
+            reason = null;
+            return true;
+        }
     }
 
     private static IEnumerable<KeyValuePair<string, string>> EnumerateMetadata(EndpointMetadata metadata)

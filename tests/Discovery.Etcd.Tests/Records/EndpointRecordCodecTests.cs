@@ -107,6 +107,19 @@ public sealed class EndpointRecordCodecTests
     }
 
     [Fact]
+    public void TryDecode_FormStringEdgeCases_ReadAsFormDecodingDoes()
+    {
+        // Empty pairs are skipped, a key without '=' has an empty value, an escaped key can name a well-known key,
+        // and a repeated key keeps its last value.
+        var record = Decode("""{"Addr":"h:1","Metadata":"&&%69d=s1&flag&id+x=1&version=v1&version=v2&=orphan&weight="}""");
+
+        Assert.Equal("s1", record.Metadata.InstanceId);
+        Assert.Equal("v2", record.Metadata.Version);
+        Assert.Equal(EndpointMetadata.DefaultWeight, record.Metadata.Weight);
+        Assert.Equal(new Dictionary<string, string> { ["flag"] = string.Empty, ["id x"] = "1" }, record.Metadata.Properties);
+    }
+
+    [Fact]
     public void TryDecode_GoManagerObject_ReadsStringsNumbersAndBooleans()
     {
         // What a Go server calling endpoints.Manager.AddEndpoint with a map[string]interface{} writes (Go sorts keys).
