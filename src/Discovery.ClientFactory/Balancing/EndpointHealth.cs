@@ -27,6 +27,18 @@ internal sealed class EndpointHealth(TimeProvider time)
 
     public bool IsEjected => EjectedUntil is not null;
 
+    /// <summary>How long the current ejection still lasts; zero when not ejected.</summary>
+    public TimeSpan RemainingEjection
+    {
+        get
+        {
+            // Compared before subtracting: "never ejected" is long.MinValue.
+            var until = Interlocked.Read(ref _ejectedUntil);
+            var now = time.GetTimestamp();
+            return until > now ? TimeSpan.FromSeconds((until - now) / (double)time.TimestampFrequency) : TimeSpan.Zero;
+        }
+    }
+
     /// <summary>Records a transport failure; returns the ejection's length when it starts one, null when already ejected.</summary>
     public TimeSpan? ReportTransportFailure()
     {

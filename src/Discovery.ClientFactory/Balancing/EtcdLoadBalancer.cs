@@ -194,8 +194,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
             Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalSeconds);
             entry.EjectionTimer?.Dispose();
-            entry.EjectionTimer = _settings.Services.Time.CreateTimer(
-                static state => ((EtcdLoadBalancer)state!).Publish(), this, backoff, Timeout.InfiniteTimeSpan);
+            entry.EjectionTimer = new EjectionEnd(_settings.Services.Time, entry.Endpoint.Health!, backoff, Publish);
             if (ReferenceEquals(entry.Subchannel, failed))
             {
                 renewal = new SubchannelRenewal(entry.Subchannel, entry.Registration, _ledger);
@@ -349,7 +348,7 @@ internal sealed partial class EtcdLoadBalancer : LoadBalancer
 
         public string? LastError { get; set; }
 
-        public ITimer? EjectionTimer { get; set; }
+        public EjectionEnd? EjectionTimer { get; set; }
     }
 
     private sealed class EmptyDisposable : IDisposable
