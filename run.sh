@@ -32,11 +32,14 @@ case "${1:-}" in
     # One test project at a time: the integration tests start etcd and server processes, and 2 cores are enough
     # only when they do not compete.
     for project in tests/*.Tests/*.csproj; do
-      dotnet test "$project" -c Release --no-build --nologo -v:q 2>&1 | tee -a "$log" || status=1
+      # Minimal console verbosity: a failed test is printed with its message, stack and output.
+      dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=minimal" 2>&1 | tee -a "$log" || status=1
     done
-    passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-    failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-    skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    # Only the runner's summary lines count (a failed test's own output may say "Failed: 3").
+    summaries=$(grep -E '^(Passed|Failed)! +- ' "$log" || true)
+    passed=$(grep -oE 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
+    failed=$(grep -oE 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
+    skipped=$(grep -oE 'Skipped: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
     rm -f "$log"
     echo "tests: $passed passed, $failed failed, $skipped skipped"
     exit $status
