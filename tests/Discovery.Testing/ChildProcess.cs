@@ -16,6 +16,7 @@ namespace Discovery.Testing;
 public sealed class ChildProcess : IAsyncDisposable
 {
     private const int TailLines = 40;
+    private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(2);
     private const string SetsidPath = "/usr/bin/setsid";
 
     private readonly Process _process;
@@ -23,6 +24,8 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly List<string> _stdout = [];
     private readonly List<string> _stderr = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ownGroup;
     private int _disposed;
@@ -38,8 +41,8 @@ public sealed class ChildProcess : IAsyncDisposable
             _exited.TrySetResult();
             SignalChange();
         };
-        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
+        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data, _stdoutClosed);
+        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data, _stderrClosed);
         _process.Start();
         ProcessRegistry.Register(_process.Id, MarkerOf(startInfo), ownGroup);
         _process.BeginOutputReadLine();
@@ -151,8 +154,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
             if (HasExited)
             {
-                // Output may still be draining after the exit: give it a moment, then look once more.
-                await Task.Delay(100).ConfigureAwait(false);
+                // Output may still be draining after the exit: wait for its end, then look once more.
+                await WaitForOutputEndAsync().ConfigureAwait(false);
                 lock (_gate)
                 {
                     if (_stdout.Skip(next).FirstOrDefault(match) is { } late)
@@ -192,6 +195,8 @@ public sealed class ChildProcess : IAsyncDisposable
             throw new TimeoutException($"Process {Id} did not exit within {timeout.TotalSeconds:0.##} s.{Describe()}");
         }
 
+        // The exit can be seen before its last lines are read (a summary printed just before exiting).
+        await WaitForOutputEndAsync().ConfigureAwait(false);
         return _process.ExitCode;
     }
 
@@ -235,10 +240,27 @@ public sealed class ChildProcess : IAsyncDisposable
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    private void Append(List<string> lines, string? line)
+    /// <summary>
+    /// Waits for the end of both output streams, but only briefly: a surviving grandchild may hold them open, and
+    /// then what was read so far is all there is.
+    /// </summary>
+    private async Task WaitForOutputEndAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_stdoutClosed.Task, _stderrClosed.Task).WaitAsync(OutputDrainLimit).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Held open by another process.
+        }
+    }
+
+    private void Append(List<string> lines, string? line, TaskCompletionSource closed)
     {
         if (line is null)
         {
+            closed.TrySetResult();
             return;
         }
 

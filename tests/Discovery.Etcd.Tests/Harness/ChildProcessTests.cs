@@ -21,6 +21,31 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public async Task WaitForExitAsync_LastLinePrintedJustBeforeExit_IsAlreadyCaptured()
+    {
+        // Output that fits the pipe's buffer, so the child exits at once while its lines are still being read.
+        for (var run = 0; run < 20; run++)
+        {
+            await using var child = ChildProcess.Start("/bin/sh", ["-c", "seq 1 10000; echo summary"]);
+
+            var exitCode = await child.WaitForExitAsync(Wait);
+
+            Assert.Equal((0, "summary", 10001), (exitCode, child.StandardOutputLines[^1], child.StandardOutputLines.Count));
+        }
+    }
+
+    [Fact]
+    public async Task WaitForExitAsync_GrandchildHoldsTheOutputOpen_ReturnsAnyway()
+    {
+        // The background sleep inherits stdout and keeps it open after the shell exits.
+        await using var child = ChildProcess.Start("/bin/sh", ["-c", "sleep 30 & echo started"]);
+
+        var exitCode = await child.WaitForExitAsync(Wait);
+
+        Assert.Equal((0, "started"), (exitCode, child.StandardOutputLines[^1]));
+    }
+
+    [Fact]
     public async Task WaitForOutputLineAsync_ProcessExitsFirst_ThrowsWithOutputTail()
     {
         await using var child = ChildProcess.Start("/bin/sh", ["-c", "echo out-line; echo err-line >&2; exit 3"]);
