@@ -14,7 +14,8 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
     internal const string WeightKey = "weight";
     internal const string ZoneKey = "zone";
 
-    private static readonly IReadOnlyDictionary<string, string> s_noProperties = new Dictionary<string, string>(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, string> s_noProperties =
+        new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static readonly EndpointMetadata Empty = new(null, null, DefaultWeight, null, null);
 
@@ -28,7 +29,8 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
     {
     }
 
-    private EndpointMetadata(string? instanceId, string? version, int weight, string? zone, Dictionary<string, string>? properties)
+    private EndpointMetadata(
+        string? instanceId, string? version, int weight, string? zone, Dictionary<string, string>? properties)
     {
         if (weight <= 0)
         {
@@ -100,7 +102,9 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
     internal static EndpointMetadata FromDecoded(
         string? instanceId, string? version, int weight, string? zone, Dictionary<string, string>? properties)
     {
-        System.Diagnostics.Debug.Assert(properties is null || properties.Keys.All(k => k.Length > 0 && !IsReservedKey(k)), "The decoder passed a reserved or empty key.");
+        System.Diagnostics.Debug.Assert(
+            properties is null || properties.Keys.All(k => k.Length > 0 && !IsReservedKey(k)),
+            "The decoder passed a reserved or empty key.");
         return new EndpointMetadata(instanceId, version, weight, zone, properties);
     }
 
@@ -123,7 +127,8 @@ internal sealed class EndpointMetadata : IEquatable<EndpointMetadata>
 
             if (IsReservedKey(key))
             {
-                throw new ArgumentException($"The metadata key '{key}' is reserved: give it through its own parameter.", nameof(properties));
+                throw new ArgumentException(
+                    $"The metadata key '{key}' is reserved: give it through its own parameter.", nameof(properties));
             }
 
             copy[key] = value;
