@@ -54,40 +54,27 @@ internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : 
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
-        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
-    {
-        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), null);
-        try
-        {
-            return continuation(request, context);
-        }
-        finally
-        {
-            CallContext.Exit(previous);
-        }
-    }
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        StartRouted(context.Options.Headers, (request, context, continuation), static s => s.continuation(s.request, s.context));
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
-        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
-    {
-        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), null);
-        try
-        {
-            return continuation(context);
-        }
-        finally
-        {
-            CallContext.Exit(previous);
-        }
-    }
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        StartRouted(context.Options.Headers, (context, continuation), static s => s.continuation(s.context));
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
-        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        StartRouted(context.Options.Headers, (context, continuation), static s => s.continuation(s.context));
+
+    /// <summary>
+    /// Starts a streaming call with its routing in the call slot, untracked (see the class summary). The state goes
+    /// through by value to a static callback, so no closure is allocated.
+    /// </summary>
+    private static TCall StartRouted<TState, TCall>(Metadata? headers, TState state, Func<TState, TCall> start)
     {
-        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), null);
+        var previous = CallContext.Enter(CallRouting.Resolve(headers), null);
         try
         {
-            return continuation(context);
+            return start(state);
         }
         finally
         {
