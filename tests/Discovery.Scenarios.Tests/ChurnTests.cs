@@ -22,10 +22,7 @@ public sealed class ChurnTests(ITestOutputHelper output)
         await servers.StartAsync([.. Enumerable.Range(0, 6).Select(_ => $"c{++next}")]);
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service, retryUnavailable: true);
         client.StartLoad();
-        foreach (var id in servers.Live.ToList())
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(servers.Live.ToList(), TimeSpan.FromSeconds(20));
 
         var random = new Random(6);
         var pending = new List<Task>();
@@ -58,10 +55,7 @@ public sealed class ChurnTests(ITestOutputHelper output)
 
         await Task.WhenAll(pending);
         var liveIds = servers.Live.ToList();
-        foreach (var id in liveIds)
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(liveIds, TimeSpan.FromSeconds(20));
 
         // Killed servers' records expire with their lease (10 s); then etcd, the client's view and its subchannels agree.
         await Eventually.UntilAsync(

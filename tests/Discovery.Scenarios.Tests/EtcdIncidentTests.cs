@@ -22,10 +22,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
         await servers.StartAsync("s1", "s2", "s3");
         await using var client = await LoadClient.StartAsync(urls, service);
         client.StartLoad();
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(["s1", "s2", "s3"], TimeSpan.FromSeconds(20));
 
         await using var monitor = new RegistrationMonitor(etcdClient, service);
         await Eventually.UntilAsync(() => monitor.Reads > 3, TimeSpan.FromSeconds(10), "the monitor reading the keys");
@@ -53,19 +50,13 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
         await servers.StartAsync("s1", "s2", "s3");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service);
         client.StartLoad();
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(["s1", "s2", "s3"], TimeSpan.FromSeconds(20));
 
         var outage = Stopwatch.StartNew();
         await etcd.KillAsync();
         var late = servers.StartUnregistered("s4");
         await late.WaitListeningAsync();
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(["s1", "s2", "s3"], TimeSpan.FromSeconds(20));
 
         await Eventually.UntilAsync(() => outage.Elapsed >= ScenarioLength.EtcdOutage, ScenarioLength.EtcdOutage + TimeSpan.FromSeconds(5), "the outage lasting its length");
         await etcd.StartAgainAsync(wipeData: true);

@@ -32,10 +32,7 @@ public sealed class KillTests(ITestOutputHelper output)
         await servers.StartAsync("s1", "s2", "s3");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service, retryUnavailable);
         client.StartLoad(Concurrency);
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(["s1", "s2", "s3"], TimeSpan.FromSeconds(20));
 
         var killed = servers["s2"];
         await servers.KillAsync("s2");

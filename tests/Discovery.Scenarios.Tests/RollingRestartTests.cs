@@ -18,10 +18,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await servers.StartAsync("s1", "s2", "s3");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service);
         client.StartLoad();
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            await client.WaitServedByAsync(id, TimeSpan.FromSeconds(20));
-        }
+        await client.WaitServedByEachAsync(["s1", "s2", "s3"], TimeSpan.FromSeconds(20));
 
         var clock = Stopwatch.StartNew();
         var restarts = 0;

@@ -72,6 +72,15 @@ internal sealed partial class LoadClient : IAsyncDisposable
     /// <summary>Calls served by <paramref name="instanceId"/> so far.</summary>
     public long CallsTo(string instanceId) => _byInstance.GetValueOrDefault(instanceId);
 
+    /// <summary>Waits until each of <paramref name="instanceIds"/> served a call, in turn, each within <paramref name="timeout"/>.</summary>
+    public async Task WaitServedByEachAsync(IEnumerable<string> instanceIds, TimeSpan timeout)
+    {
+        foreach (var id in instanceIds)
+        {
+            await WaitServedByAsync(id, timeout);
+        }
+    }
+
     /// <summary>Waits until <paramref name="instanceId"/> served a call made from now on.</summary>
     public async Task WaitServedByAsync(string instanceId, TimeSpan timeout)
     {
