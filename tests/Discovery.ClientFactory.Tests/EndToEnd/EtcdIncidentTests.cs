@@ -56,9 +56,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
                 }
             }
 
-            await servers.AddAsync(etcd, service, "s4");
-            registeredAt = Stopwatch.GetTimestamp();
-            await Eventually.UntilAsync(() => recorder.Calls.Any(c => c.Instance == "s4"), TimeSpan.FromSeconds(5), "s4 answering");
+            registeredAt = await AddServerAndWaitForItsAnswerAsync(servers, etcd, service, recorder, "s4");
             calls = [.. recorder.Calls];
         }
 
@@ -93,9 +91,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
 
             proxy.Restore();
             await Eventually.UntilAsync(() => recorder.Calls.Any(c => c.Instance == "s3"), TimeSpan.FromSeconds(10), "s3, registered while cut off, answering");
-            await servers.AddAsync(etcd, service, "s4");
-            registeredAt = Stopwatch.GetTimestamp();
-            await Eventually.UntilAsync(() => recorder.Calls.Any(c => c.Instance == "s4"), TimeSpan.FromSeconds(5), "s4 answering");
+            registeredAt = await AddServerAndWaitForItsAnswerAsync(servers, etcd, service, recorder, "s4");
             calls = [.. recorder.Calls];
         }
 
@@ -203,6 +199,17 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
             var failure = await Assert.ThrowsAsync<RpcException>(() => client.EchoAsync());
             return (Stopwatch.GetElapsedTime(calledAt), failure);
         }
+    }
+
+    /// <summary>Starts a server, waits until it answered a call, and returns when its record was in etcd.</summary>
+    private static async Task<long> AddServerAndWaitForItsAnswerAsync(
+        ServerSet servers, EtcdNode etcd, string service, CallRecorder recorder, string instanceId)
+    {
+        await servers.AddAsync(etcd, service, instanceId);
+        var registeredAt = Stopwatch.GetTimestamp();
+        await Eventually.UntilAsync(
+            () => recorder.Calls.Any(c => c.Instance == instanceId), TimeSpan.FromSeconds(5), $"{instanceId} answering");
+        return registeredAt;
     }
 
     private static Task WaitForAnswersAsync(CallRecorder recorder, int instances) =>
