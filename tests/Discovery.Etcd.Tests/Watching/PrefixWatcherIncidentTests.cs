@@ -37,6 +37,8 @@ public sealed class PrefixWatcherIncidentTests(ITestOutputHelper output)
         await using var scenario = await ChurnScenario.StartAsync(node.ClientUrl, node.ClientUrl, output, grace);
         string[] late = ["10.8.1.1:9090", "10.8.1.2:9090"];
         await scenario.PutAllAsync(late);
+        // Recording starts once the view holds them, so a view emitted before their puts arrived is not a violation.
+        await scenario.Watcher.WaitSyncedAsync(v => late.All(a => v.Endpoints.Any(e => e.Address == a)));
         scenario.Watcher.Record([.. ChurnScenario.Stable, .. late]);
 
         // Paused across the wipe so etcd comes back below the revision the watcher saw, as after a real data loss.
