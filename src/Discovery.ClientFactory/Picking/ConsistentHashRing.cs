@@ -13,6 +13,11 @@ internal sealed class ConsistentHashRing<T>
     private readonly ulong[] _points;
     private readonly T[] _owners;
 
+    // Where each range of hashes (by their top bits) starts in _points, plus the end: a lookup scans the one or two
+    // points of its range rather than binary-searching the whole ring (600 points for three instances).
+    private readonly int[] _rangeStarts;
+    private readonly int _rangeShift;
+
     public ConsistentHashRing(IReadOnlyList<T> members, Func<T, string> idOf)
     {
         ArgumentOutOfRangeException.ThrowIfZero(members.Count);
@@ -34,18 +39,37 @@ internal sealed class ConsistentHashRing<T>
         {
             (_points[i], _, _owners[i]) = points[i];
         }
+
+        var rangeBits = Math.Max(1, 64 - (int)ulong.LeadingZeroCount((ulong)_points.Length - 1));
+        _rangeShift = 64 - rangeBits;
+        _rangeStarts = new int[(1 << rangeBits) + 1];
+        var index = 0;
+        for (var range = 0; range < _rangeStarts.Length - 1; range++)
+        {
+            while (index < _points.Length && (int)(_points[index] >> _rangeShift) < range)
+            {
+                index++;
+            }
+
+            _rangeStarts[range] = index;
+        }
+
+        _rangeStarts[^1] = _points.Length;
     }
 
     public T Lookup(ReadOnlySpan<char> key) => LookupHash(StableHash.Of(key));
 
     public T LookupHash(ulong hash)
     {
-        var index = Array.BinarySearch(_points, hash);
-        if (index < 0)
+        var range = (int)(hash >> _rangeShift);
+        var index = _rangeStarts[range];
+        var end = _rangeStarts[range + 1];
+        while (index < end && _points[index] < hash)
         {
-            index = ~index;
+            index++;
         }
 
+        // Past the last point of its range, a key belongs to the next range's first point, or wraps to the ring's first.
         return _owners[index == _points.Length ? 0 : index];
     }
 }

@@ -61,4 +61,25 @@ public sealed class ConsistentHashRingTests
     {
         Assert.Equal(0x24bc4c3debf00ca0UL, StableHash.Of("clé-1"));
     }
+
+    [Fact]
+    public void LookupHash_AnyHash_IsTheOwnerOfTheFirstPointAtOrAfterIt()
+    {
+        string[] ids = ["s1", "s2", "s3", "s4", "s5"];
+        var ring = new ConsistentHashRing<string>(ids, id => id);
+        var points = ids
+            .SelectMany(id => Enumerable.Range(0, ConsistentHashRing<string>.VirtualNodes).Select(n => (Point: StableHash.Of($"{id}#{n}"), Id: id)))
+            .OrderBy(p => p.Point).ThenBy(p => p.Id, StringComparer.Ordinal)
+            .ToList();
+        var random = new Random(7);
+        var hashes = points.SelectMany(p => new[] { p.Point - 1, p.Point, p.Point + 1 })
+            .Concat([0UL, ulong.MaxValue, points[^1].Point + 1])
+            .Concat(Enumerable.Range(0, 10_000).Select(_ => (ulong)random.NextInt64() << 1));
+
+        foreach (var hash in hashes)
+        {
+            var expected = points.FirstOrDefault(p => p.Point >= hash, points[0]).Id;
+            Assert.True(expected == ring.LookupHash(hash), $"hash {hash:x16}");
+        }
+    }
 }
