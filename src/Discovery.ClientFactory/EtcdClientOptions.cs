@@ -51,12 +51,17 @@ public sealed class EtcdClientOptions
     /// </summary>
     public TimeSpan StaleViewThreshold { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary><see cref="EtcdPickers.PowerOfTwoChoices"/>: how fast latency and success statistics decay. Default: 10 seconds.</summary>
+    /// <summary>
+    /// <see cref="EtcdPickers.PowerOfTwoChoices"/>: how fast latency and success statistics decay. Default: 10 seconds.
+    /// Each instance times at most one call in flight, started at most once a millisecond; since each timed call
+    /// weighs by the time since the previous one, the averages match timing every call. A timed call still running
+    /// after this long stops holding the instance's timing.
+    /// </summary>
     public TimeSpan P2cDecayTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// <see cref="EtcdPickers.PowerOfTwoChoices"/>: an instance not picked for this long is picked once regardless of
-    /// its load, so a recovered instance is noticed. Default: 1 second.
+    /// its load, so a recovered instance is noticed. Measured in whole milliseconds. Default: 1 second.
     /// </summary>
     public TimeSpan P2cForcePickInterval { get; set; } = TimeSpan.FromSeconds(1);
 

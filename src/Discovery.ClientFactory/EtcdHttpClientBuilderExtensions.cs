@@ -117,7 +117,7 @@ public static class EtcdHttpClientBuilderExtensions
         {
             var clientOptions = provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name);
             var tracksLoad = provider.GetRequiredService<PickerRegistry>().Get(clientOptions.Picker).TracksLoad;
-            return new EtcdCallInterceptor(tracksLoad, provider.GetRequiredService<TimeProvider>());
+            return new EtcdCallInterceptor(tracksLoad);
         });
 
         return builder;

@@ -18,6 +18,11 @@ internal sealed class CandidateSet
     private readonly bool _tracksLoad;
     private readonly TimeProvider? _time;
 
+    /// <param name="picker">The built-in picker, or null.</param>
+    /// <param name="custom">The user's picker, or null.</param>
+    /// <param name="fixedResult">The fixed answer, or null.</param>
+    /// <param name="tracksLoad">True when calls are tracked for the picker.</param>
+    /// <param name="time">The clock of a picker that times calls (p2c), null for the others.</param>
     private CandidateSet(EndpointPicker? picker, SubchannelPicker? custom, PickResult? fixedResult, bool tracksLoad, TimeProvider? time)
     {
         _picker = picker;
@@ -79,24 +84,17 @@ internal sealed class CandidateSet
         return accepted;
     }
 
-    public PickResult Pick(PickContext context, string? hashKey, CallTracking? tracking)
+    public PickResult Pick(PickContext context, string? hashKey, CallContext? call)
     {
         if (_picker is not null)
         {
-            // The pick's one clock read, shared by the picker's stamps and the call's timing; none for pickers that
-            // only count calls in flight.
-            var now = _time?.GetTimestamp() ?? 0;
+            // The pick's one clock read, a coarse one, shared by the picker's stamps and the call's sampling; none for
+            // pickers that only count calls in flight.
+            var now = _time is null ? 0 : CoarseClock.Milliseconds(_time);
             var endpoint = _picker.Pick(hashKey, now);
-            if (_tracksLoad && tracking is not null)
+            if (_tracksLoad && call is { TracksLoad: true })
             {
-                if (_time is not null)
-                {
-                    tracking.Attach(endpoint.Load, now);
-                }
-                else
-                {
-                    tracking.AttachUntimed(endpoint.Load);
-                }
+                call.Attach(endpoint.Load.StartCall(timed: _time is not null, now));
             }
 
             return endpoint.Result;

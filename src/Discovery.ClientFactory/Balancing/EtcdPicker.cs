@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
 using Discovery.ClientFactory.Tracking;
 using Grpc.Net.Client.Balancer;
@@ -13,7 +14,8 @@ internal sealed class EtcdPicker : SubchannelPicker
 {
     private readonly BalancerSettings _settings;
     private readonly CandidateSet _default;
-    private readonly Dictionary<string, CandidateSet> _byVersion;
+    // A handful of versions at most: a linear scan with ordinal compares beats hashing the call's version string.
+    private readonly (string Version, CandidateSet Set)[] _byVersion;
     private readonly Dictionary<string, EndpointSnapshot> _byId;
     private readonly IReadOnlyList<EndpointSnapshot> _all;
 
@@ -22,16 +24,18 @@ internal sealed class EtcdPicker : SubchannelPicker
         _settings = settings;
         _all = all;
         _default = CandidateSet.Build(all, settings.Version, settings.Zone, settings);
-        _byVersion = new Dictionary<string, CandidateSet>(StringComparer.Ordinal);
+        var byVersion = new List<(string, CandidateSet)>();
         _byId = new Dictionary<string, EndpointSnapshot>(StringComparer.Ordinal);
         foreach (var snapshot in all)
         {
             _byId.TryAdd(snapshot.Endpoint.Id, snapshot);
-            if (snapshot.Endpoint.Version is { } version && !_byVersion.ContainsKey(version))
+            if (snapshot.Endpoint.Version is { } version && !byVersion.Exists(v => v.Item1 == version))
             {
-                _byVersion[version] = CandidateSet.Build(all, version, settings.Zone, settings);
+                byVersion.Add((version, CandidateSet.Build(all, version, settings.Zone, settings)));
             }
         }
+
+        _byVersion = [.. byVersion];
     }
 
     public override PickResult Pick(PickContext context)
@@ -42,23 +46,36 @@ internal sealed class EtcdPicker : SubchannelPicker
             return _default.Pick(context, null, null);
         }
 
-        var (routing, tracking) = call is null ? (CallRouting.FromRequest(context.Request), null) : (call.Routing, call.Tracking);
+        var routing = call is null ? CallRouting.FromRequest(context.Request) : call.Routing;
         if (routing.InstanceId is { } instanceId)
         {
-            return PickPinned(instanceId, tracking);
+            return PickPinned(instanceId, call);
         }
 
         if (routing.Version is { } version && version != _settings.Version)
         {
-            return _byVersion.TryGetValue(version, out var set)
-                ? set.Pick(context, routing.HashKey, tracking)
+            return ForVersion(version) is { } set
+                ? set.Pick(context, routing.HashKey, call)
                 : UnavailableMessages.NoMatchingInstance(_settings.Service, version, _settings.Zone, _all.Count);
         }
 
-        return _default.Pick(context, routing.HashKey, tracking);
+        return _default.Pick(context, routing.HashKey, call);
     }
 
-    private PickResult PickPinned(string instanceId, CallTracking? tracking)
+    private CandidateSet? ForVersion(string version)
+    {
+        foreach (var (candidate, set) in _byVersion)
+        {
+            if (string.Equals(candidate, version, StringComparison.Ordinal))
+            {
+                return set;
+            }
+        }
+
+        return null;
+    }
+
+    private PickResult PickPinned(string instanceId, CallContext? call)
     {
         if (!_byId.TryGetValue(instanceId, out var snapshot))
         {
@@ -67,9 +84,10 @@ internal sealed class EtcdPicker : SubchannelPicker
 
         if (snapshot.IsServing)
         {
-            if (_settings.Picker.TracksLoad && tracking is not null)
+            if (_settings.Picker.TracksLoad && call is { TracksLoad: true })
             {
-                tracking.Attach(snapshot.Endpoint.Load, _settings.Services.Time.GetTimestamp());
+                var timed = _settings.Picker.TimesCalls;
+                call.Attach(snapshot.Endpoint.Load.StartCall(timed, timed ? CoarseClock.Milliseconds(_settings.Services.Time) : 0));
             }
 
             return snapshot.Endpoint.Result;

@@ -9,7 +9,7 @@ internal abstract class EndpointPicker
     /// <summary>Chooses an instance for a call.</summary>
     /// <param name="hashKey">The call's hash key, or null.</param>
     /// <param name="now">
-    /// A <see cref="TimeProvider"/> timestamp taken once per pick for the pickers that time calls (0 for the others,
+    /// A <see cref="CoarseClock"/> millisecond read once per pick for the pickers that time calls (0 for the others,
     /// least_request included), shared with the call's tracking so a pick reads the clock once.
     /// </param>
     public abstract Endpoint Pick(string? hashKey, long now);

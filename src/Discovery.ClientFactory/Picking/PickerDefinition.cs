@@ -28,8 +28,8 @@ internal sealed class PickerDefinition
     public bool TracksLoad { get; }
 
     /// <summary>
-    /// True when the picker also reads latency, so a tracked call reads the clock at its pick and at its end. Pickers
-    /// that only count calls in flight leave it false and their calls never read the clock.
+    /// True when the picker also reads latency and success, so its calls are sampled for timing (see
+    /// <see cref="EndpointLoad"/>). Pickers that only count calls in flight leave it false and never read the clock.
     /// </summary>
     public bool TimesCalls { get; }
 

@@ -15,15 +15,17 @@ internal sealed class PowerOfTwoChoicesPicker : EndpointPicker
 
     private readonly Endpoint[] _endpoints;
     private readonly IRandomSource _random;
-    private readonly long _forcePickTicks;
+    private readonly long _forcePickMilliseconds;
 
-    public PowerOfTwoChoicesPicker(IReadOnlyList<Endpoint> endpoints, IRandomSource random, TimeProvider time, TimeSpan forcePickInterval)
+    public PowerOfTwoChoicesPicker(IReadOnlyList<Endpoint> endpoints, IRandomSource random, TimeSpan forcePickInterval)
     {
         _endpoints = [.. endpoints];
         _random = random;
-        _forcePickTicks = (long)(forcePickInterval.TotalSeconds * time.TimestampFrequency);
+        _forcePickMilliseconds = (long)forcePickInterval.TotalMilliseconds;
     }
 
+    /// <inheritdoc/>
+    /// <remarks><paramref name="now"/> is in <see cref="CoarseClock"/> milliseconds.</remarks>
     public override Endpoint Pick(string? hashKey, long now)
     {
         if (_endpoints.Length == 1)
@@ -53,7 +55,7 @@ internal sealed class PowerOfTwoChoicesPicker : EndpointPicker
     {
         var (better, worse) = first.Load.Score <= second.Load.Score ? (first, second) : (second, first);
         var worsePickedAt = worse.Load.LastPickedAt;
-        if (now - worsePickedAt > _forcePickTicks && worse.Load.TryClaimForcedPick(worsePickedAt, now))
+        if (now - worsePickedAt > _forcePickMilliseconds && worse.Load.TryClaimForcedPick(worsePickedAt, now))
         {
             return worse;
         }

@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -10,47 +11,44 @@ namespace Discovery.ClientFactory.Tracking;
 /// call tracker completes at the response headers and never sees a status sent in trailers. Streaming calls are
 /// routed but not tracked: their lifetime is the caller's, not the server's.
 /// </summary>
-internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : Interceptor
+internal sealed class EtcdCallInterceptor(bool tracksLoad) : Interceptor
 {
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        var tracking = tracksLoad ? new CallTracking() : null;
-        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), tracking);
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), tracksLoad);
+        TResponse response;
         try
         {
-            var response = continuation(request, context);
-            tracking?.Complete(StatusCode.OK, time);
-            return response;
+            response = continuation(request, context);
         }
         catch (Exception e)
         {
-            tracking?.Complete(CallTracking.StatusOf(e), time);
+            CallContext.Exit(previous).Complete(CallTracking.StatusOf(e));
             throw;
         }
-        finally
-        {
-            CallContext.Exit(previous);
-        }
+
+        CallContext.Exit(previous).Complete(StatusCode.OK);
+        return response;
     }
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        var tracking = tracksLoad ? new CallTracking() : null;
-        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), tracking);
-        AsyncUnaryCall<TResponse> inner;
+        var previous = CallContext.Enter(CallRouting.Resolve(context.Options.Headers), tracksLoad);
+        AsyncUnaryCall<TResponse> call;
         try
         {
-            inner = continuation(request, context);
+            call = continuation(request, context);
         }
-        finally
+        catch (Exception e)
         {
-            CallContext.Exit(previous);
+            CallContext.Exit(previous).Complete(CallTracking.StatusOf(e));
+            throw;
         }
 
-        tracking?.CompleteWith(inner.ResponseAsync, time);
-        return inner;
+        CallContext.Exit(previous).CompleteWhen(call.ResponseAsync);
+        return call;
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
@@ -71,7 +69,7 @@ internal sealed class EtcdCallInterceptor(bool tracksLoad, TimeProvider time) : 
     /// </summary>
     private static TCall StartRouted<TState, TCall>(Metadata? headers, TState state, Func<TState, TCall> start)
     {
-        var previous = CallContext.Enter(CallRouting.Resolve(headers), null);
+        var previous = CallContext.Enter(CallRouting.Resolve(headers), tracksLoad: false);
         try
         {
             return start(state);

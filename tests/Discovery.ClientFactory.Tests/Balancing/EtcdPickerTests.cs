@@ -93,7 +93,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToEjectedInstance_FailsNamingIt()
     {
         var picker = Build([Snapshot(_a1) with { Ejected = true }, Snapshot(_b1)]);
-        CallContext.Current = CallContext.For(new CallRouting("a1", null, null), null);
+        CallContext.Current = CallContext.For(new CallRouting("a1", null, null), tracksLoad: false);
 
         var result = picker.Pick(Context);
 
@@ -138,7 +138,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToReadyInstance_ReturnsIt()
     {
         var picker = Build(Ready(_a1, _b1, _b2), version: "v1");
-        CallContext.Current = CallContext.For(new CallRouting("b2", null, null), null);
+        CallContext.Current = CallContext.For(new CallRouting("b2", null, null), tracksLoad: false);
 
         Assert.All(Picks(picker, 3), r => Assert.Same(_b2.Result, r));
     }
@@ -147,7 +147,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToAbsentInstance_FailsNamingIt()
     {
         var picker = Build(Ready(_a1, _b1));
-        CallContext.Current = CallContext.For(new CallRouting("s9", null, null), null);
+        CallContext.Current = CallContext.For(new CallRouting("s9", null, null), tracksLoad: false);
 
         var result = picker.Pick(Context);
 
@@ -160,7 +160,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_PinnedToConnectingInstance_Queues()
     {
         var picker = Build([Snapshot(_a1), Snapshot(_b1, ConnectivityState.Connecting)]);
-        CallContext.Current = CallContext.For(new CallRouting("b1", null, null), null);
+        CallContext.Current = CallContext.For(new CallRouting("b1", null, null), tracksLoad: false);
 
         Assert.Equal(PickResultType.Queue, picker.Pick(Context).Type);
     }
@@ -169,7 +169,7 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_CallVersion_ReplacesTheClientVersion()
     {
         var picker = Build(Ready(_a1, _b1, _b2), version: "v1");
-        CallContext.Current = CallContext.For(new CallRouting(null, "v2", null), null);
+        CallContext.Current = CallContext.For(new CallRouting(null, "v2", null), tracksLoad: false);
 
         Assert.All(Picks(picker, 3), r => Assert.Same(_b2.Result, r));
     }
@@ -178,14 +178,43 @@ public sealed class EtcdPickerTests : IDisposable
     public void Pick_TrackingPicker_CountsTheCallOnTheChosenInstance()
     {
         var picker = Build(Ready(_a1), picker: EtcdPickers.PowerOfTwoChoices);
-        var tracking = new CallTracking();
-        CallContext.Current = CallContext.For(default, tracking);
+        var call = CallContext.For(default, tracksLoad: true);
+        CallContext.Current = call;
 
         picker.Pick(Context);
         var inFlight = _a1.Load.InFlight;
-        tracking.Complete(StatusCode.OK, _time.GetTimestamp());
+        call.TakeAttached().Complete(StatusCode.OK);
 
         Assert.Equal((1, 0L), (inFlight, _a1.Load.InFlight));
+    }
+
+    [Fact]
+    public void Pick_RepeatedWithinOneCallStart_CountsTheCallOnlyOnTheLastChoice()
+    {
+        var picker = Build(Ready(_a1), picker: EtcdPickers.LeastRequest);
+        var call = CallContext.For(default, tracksLoad: true);
+        CallContext.Current = call;
+
+        picker.Pick(Context);
+        picker.Pick(Context);
+        var inFlight = _a1.Load.InFlight;
+        call.TakeAttached().Complete(StatusCode.OK);
+
+        Assert.Equal((1, 0L), (inFlight, _a1.Load.InFlight));
+    }
+
+    [Fact]
+    public void Pick_PinnedCallOnTrackingPicker_CountsItOnThePinnedInstance()
+    {
+        var picker = Build(Ready(_a1, _b1), picker: EtcdPickers.PowerOfTwoChoices);
+        var call = CallContext.For(new CallRouting("b1", null, null), tracksLoad: true);
+        CallContext.Current = call;
+
+        picker.Pick(Context);
+        var inFlight = (_a1.Load.InFlight, _b1.Load.InFlight);
+        call.TakeAttached().Complete(StatusCode.OK);
+
+        Assert.Equal(((0L, 1L), 0L), (inFlight, _b1.Load.InFlight));
     }
 
     private static List<PickResult> Picks(EtcdPicker picker, int count) =>

@@ -9,7 +9,7 @@ public sealed class EndpointLoadTests
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
-    public void OnCompleted_FirstCall_LagIsItsLatency()
+    public void Complete_FirstCall_LagIsItsLatency()
     {
         var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
 
@@ -20,7 +20,7 @@ public sealed class EndpointLoadTests
     }
 
     [Fact]
-    public void OnCompleted_LaterCall_AveragesWithDecayByTimeSinceTheLast()
+    public void Complete_LaterCall_AveragesWithDecayByTimeSinceTheLast()
     {
         var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
         Call(load, TimeSpan.FromMilliseconds(40), StatusCode.OK);
@@ -34,7 +34,7 @@ public sealed class EndpointLoadTests
     }
 
     [Fact]
-    public void OnCompleted_ServerFailure_LowersSuccess()
+    public void Complete_ServerFailure_LowersSuccess()
     {
         var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
         Call(load, TimeSpan.FromMilliseconds(5), StatusCode.OK);
@@ -46,7 +46,7 @@ public sealed class EndpointLoadTests
     }
 
     [Fact]
-    public void OnCompleted_ApplicationError_KeepsFullSuccess()
+    public void Complete_ApplicationError_KeepsFullSuccess()
     {
         var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
         Call(load, TimeSpan.FromMilliseconds(5), StatusCode.OK);
@@ -58,7 +58,7 @@ public sealed class EndpointLoadTests
     }
 
     [Fact]
-    public void OnCompleted_SeededJoiner_SlowFirstCallOnlyNudgesTheSeed()
+    public void Complete_SeededJoiner_SlowFirstCallOnlyNudgesTheSeed()
     {
         var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10), initialLagNanoseconds: 1_000_000);
 
@@ -82,11 +82,84 @@ public sealed class EndpointLoadTests
         Assert.InRange(EndpointLoad.Decay(x), Math.Exp(-x) - 2e-7, Math.Exp(-x) + 2e-7);
     }
 
+    [Fact]
+    public void StartCall_SecondCallInTheSameMillisecond_IsCountedButNotTimed()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        var first = load.StartCall(timed: true, Now);
+        first.Complete(StatusCode.OK);
+
+        var second = load.StartCall(timed: true, Now);
+
+        Assert.Equal((true, false, 1L), (first.IsTimed, second.IsTimed, load.InFlight));
+    }
+
+    [Fact]
+    public void StartCall_SampleInFlight_LaterCallsAreUntimedUntilItEnds()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        var sample = load.StartCall(timed: true, Now);
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        var during = load.StartCall(timed: true, Now);
+
+        sample.Complete(StatusCode.OK);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var after = load.StartCall(timed: true, Now);
+
+        Assert.Equal((false, true), (during.IsTimed, after.IsTimed));
+    }
+
+    [Fact]
+    public void StartCall_UntimedPicker_NeverTimes()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+
+        var call = load.StartCall(timed: false, Now);
+        _time.Advance(TimeSpan.FromMilliseconds(30));
+        call.Complete(StatusCode.Unavailable);
+
+        Assert.Equal((false, 0L, 0L, (long)EndpointLoad.FullSuccess), (call.IsTimed, load.InFlight, load.LagNanoseconds, load.Success));
+    }
+
+    [Fact]
+    public void StartCall_SampleOutlivesTheDecayTime_ANewCallIsTimedAndTheOldOneStillReports()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        var hung = load.StartCall(timed: true, Now);
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        var next = load.StartCall(timed: true, Now);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        hung.Complete(StatusCode.DeadlineExceeded);
+        var whileNextRuns = load.StartCall(timed: true, Now);
+        next.Complete(StatusCode.OK);
+
+        // The hung call's late report counts (10 s of latency, a failure) without freeing the newer sample.
+        Assert.Equal((true, false, 1L), (next.IsTimed, whileNextRuns.IsTimed, load.InFlight));
+        Assert.True(load.LagNanoseconds > 1_000_000_000, $"lag {load.LagNanoseconds} ns");
+    }
+
+    [Fact]
+    public void Abandon_Sample_FreesItWithoutStatistics()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        var sample = load.StartCall(timed: true, Now);
+        _time.Advance(TimeSpan.FromMilliseconds(40));
+
+        sample.Abandon();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var next = load.StartCall(timed: true, Now);
+
+        Assert.Equal((0L, true, 1L), (load.LagNanoseconds, next.IsTimed, load.InFlight));
+    }
+
+    private long Now => CoarseClock.Milliseconds(_time);
+
     private void Call(EndpointLoad load, TimeSpan rtt, StatusCode status)
     {
-        load.OnStarted();
-        var start = _time.GetTimestamp();
+        var call = load.StartCall(timed: true, Now);
+        Assert.True(call.IsTimed);
         _time.Advance(rtt);
-        load.OnCompleted(start, _time.GetTimestamp(), status);
+        call.Complete(status);
     }
 }

@@ -8,9 +8,9 @@ public sealed class LeastRequestPickerTests
     public void Pick_PairWithBusyFirst_ChoosesTheOneWithFewerCallsInFlight()
     {
         var endpoints = TestEndpoints.Many("a", "b", "c");
-        endpoints[0].Load.OnStarted();
-        endpoints[0].Load.OnStarted();
-        endpoints[2].Load.OnStarted();
+        _ = endpoints[0].Load.StartCall(timed: false, 0);
+        _ = endpoints[0].Load.StartCall(timed: false, 0);
+        _ = endpoints[2].Load.StartCall(timed: false, 0);
         // Draws a (0) then, of the remaining two, c (index 1 → 2).
         var picker = new LeastRequestPicker(endpoints, new ScriptedRandom(0, 1));
 

@@ -15,9 +15,9 @@ public sealed class PowerOfTwoChoicesPickerTests
         var (slow, fast) = (Endpoint("slow"), Endpoint("fast"));
         Complete(slow, TimeSpan.FromMilliseconds(50));
         Complete(fast, TimeSpan.FromMilliseconds(1));
-        var picker = new PowerOfTwoChoicesPicker([slow, fast], new ScriptedRandom(0), _time, ForcePick);
+        var picker = new PowerOfTwoChoicesPicker([slow, fast], new ScriptedRandom(0), ForcePick);
 
-        var picks = Enumerable.Range(0, 5).Select(_ => picker.Pick(null, _time.GetTimestamp()).Id).Distinct().ToList();
+        var picks = Enumerable.Range(0, 5).Select(_ => picker.Pick(null, Now).Id).Distinct().ToList();
 
         Assert.Equal(["fast"], picks);
     }
@@ -28,12 +28,12 @@ public sealed class PowerOfTwoChoicesPickerTests
         var (slow, fast) = (Endpoint("slow"), Endpoint("fast"));
         Complete(slow, TimeSpan.FromMilliseconds(50));
         Complete(fast, TimeSpan.FromMilliseconds(1));
-        var picker = new PowerOfTwoChoicesPicker([slow, fast], new ScriptedRandom(0), _time, ForcePick);
-        picker.Pick(null, _time.GetTimestamp());
+        var picker = new PowerOfTwoChoicesPicker([slow, fast], new ScriptedRandom(0), ForcePick);
+        picker.Pick(null, Now);
 
         _time.Advance(TimeSpan.FromMilliseconds(1100));
-        var forced = picker.Pick(null, _time.GetTimestamp()).Id;
-        var next = picker.Pick(null, _time.GetTimestamp()).Id;
+        var forced = picker.Pick(null, Now).Id;
+        var next = picker.Pick(null, Now).Id;
 
         Assert.Equal(["slow", "fast"], [forced, next]);
     }
@@ -44,11 +44,11 @@ public sealed class PowerOfTwoChoicesPickerTests
         var (busy, idle) = (Endpoint("busy"), Endpoint("idle"));
         Complete(busy, TimeSpan.FromMilliseconds(5));
         Complete(idle, TimeSpan.FromMilliseconds(5));
-        busy.Load.OnStarted();
-        busy.Load.OnStarted();
-        var picker = new PowerOfTwoChoicesPicker([busy, idle], new ScriptedRandom(0), _time, ForcePick);
+        _ = busy.Load.StartCall(timed: false, 0);
+        _ = busy.Load.StartCall(timed: false, 0);
+        var picker = new PowerOfTwoChoicesPicker([busy, idle], new ScriptedRandom(0), ForcePick);
 
-        Assert.Equal("idle", picker.Pick(null, _time.GetTimestamp()).Id);
+        Assert.Equal("idle", picker.Pick(null, Now).Id);
     }
 
     [Fact]
@@ -59,18 +59,20 @@ public sealed class PowerOfTwoChoicesPickerTests
         Complete(endpoints[1], TimeSpan.FromMilliseconds(3));
         Complete(endpoints[2], TimeSpan.FromMilliseconds(2));
         // First draw (failing, b), second draw (b, c): both healthy, so c (lower latency) wins.
-        var picker = new PowerOfTwoChoicesPicker(endpoints, new ScriptedRandom(0, 0, 1, 1), _time, ForcePick);
+        var picker = new PowerOfTwoChoicesPicker(endpoints, new ScriptedRandom(0, 0, 1, 1), ForcePick);
 
-        Assert.Equal("c", picker.Pick(null, _time.GetTimestamp()).Id);
+        Assert.Equal("c", picker.Pick(null, Now).Id);
     }
+
+    private long Now => CoarseClock.Milliseconds(_time);
 
     private Endpoint Endpoint(string id) => TestEndpoints.Create(id, time: _time);
 
     private void Complete(Endpoint endpoint, TimeSpan rtt, StatusCode status = StatusCode.OK)
     {
-        endpoint.Load.OnStarted();
-        var start = _time.GetTimestamp();
+        var call = endpoint.Load.StartCall(timed: true, Now);
+        Assert.True(call.IsTimed);
         _time.Advance(rtt);
-        endpoint.Load.OnCompleted(start, _time.GetTimestamp(), status);
+        call.Complete(status);
     }
 }

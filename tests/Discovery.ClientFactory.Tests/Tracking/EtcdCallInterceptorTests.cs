@@ -1,14 +1,18 @@
 using Discovery.ClientFactory;
+using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Tracking;
+using Discovery.Testing;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Tracking;
 
 public sealed class EtcdCallInterceptorTests
 {
     private static readonly Metadata s_routed = new Metadata().WithVersion("v2").WithHashKey("customer-7");
-    private readonly EtcdCallInterceptor _interceptor = new(tracksLoad: true, TimeProvider.System);
+    private readonly EtcdCallInterceptor _interceptor = new(tracksLoad: true);
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void AsyncServerStreamingCall_WithRoutingHeaders_PickSeesThemUntrackedAndTheSlotIsRestored()
@@ -66,11 +70,61 @@ public sealed class EtcdCallInterceptorTests
         Assert.Null(CallContext.Current);
     }
 
+    [Fact]
+    public async Task AsyncUnaryCall_TrackedPick_EndsTheCallWhenTheResponseCompletes()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+        var response = new TaskCompletionSource<string>();
+
+        var call = _interceptor.AsyncUnaryCall("ping", Context<string, string>(MethodType.Unary), (_, _) =>
+        {
+            CallContext.Current!.Attach(load.StartCall(timed: true, CoarseClock.Milliseconds(_time)));
+            return new AsyncUnaryCall<string>(response.Task, null!, null!, null!, static () => { });
+        });
+        var inFlightWhilePending = load.InFlight;
+        _time.Advance(TimeSpan.FromMilliseconds(7));
+        response.SetResult("pong");
+
+        await Eventually.UntilAsync(() => load.InFlight == 0, TimeSpan.FromSeconds(10), "the call's end is reported");
+        Assert.Equal((1L, 7_000_000L, "pong"), (inFlightWhilePending, load.LagNanoseconds, await call.ResponseAsync));
+        Assert.Null(CallContext.Current);
+    }
+
+    [Fact]
+    public void AsyncUnaryCall_StartThrowsAfterThePick_EndsTheTrackedCall()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+
+        Assert.Throws<ObjectDisposedException>(() => _interceptor.AsyncUnaryCall<string, string>("ping", Context<string, string>(MethodType.Unary), (_, _) =>
+        {
+            CallContext.Current!.Attach(load.StartCall(timed: false, 0));
+            throw new ObjectDisposedException("channel");
+        }));
+
+        Assert.Equal(0, load.InFlight);
+        Assert.Null(CallContext.Current);
+    }
+
+    [Fact]
+    public void BlockingUnaryCall_Fails_ReportsItsStatusToTheTimedCall()
+    {
+        var load = new EndpointLoad(_time, TimeSpan.FromSeconds(10));
+
+        Assert.Throws<RpcException>(() => _interceptor.BlockingUnaryCall<string, string>("ping", Context<string, string>(MethodType.Unary), (_, _) =>
+        {
+            CallContext.Current!.Attach(load.StartCall(timed: true, CoarseClock.Milliseconds(_time)));
+            _time.Advance(TimeSpan.FromMilliseconds(3));
+            throw new RpcException(new Status(StatusCode.Unavailable, "down"));
+        }));
+
+        Assert.Equal((0L, 0L, 3_000_000L), (load.InFlight, load.Success, load.LagNanoseconds));
+    }
+
     private static void AssertRoutedUntracked(CallContext? seen)
     {
         Assert.NotNull(seen);
         Assert.Equal(("v2", "customer-7", (string?)null), (seen.Routing.Version, seen.Routing.HashKey, seen.Routing.InstanceId));
-        Assert.Null(seen.Tracking);
+        Assert.False(seen.TracksLoad);
         Assert.Null(CallContext.Current);
     }
 
