@@ -24,12 +24,12 @@ internal sealed class EtcdPicker : SubchannelPicker
         _settings = settings;
         _all = all;
         _default = CandidateSet.Build(all, settings.Version, settings.Zone, settings);
-        var byVersion = new List<(string, CandidateSet)>();
+        var byVersion = new List<(string Version, CandidateSet Set)>();
         _byId = new Dictionary<string, EndpointSnapshot>(StringComparer.Ordinal);
         foreach (var snapshot in all)
         {
             _byId.TryAdd(snapshot.Endpoint.Id, snapshot);
-            if (snapshot.Endpoint.Version is { } version && !byVersion.Exists(v => v.Item1 == version))
+            if (snapshot.Endpoint.Version is { } version && !byVersion.Exists(v => v.Version == version))
             {
                 byVersion.Add((version, CandidateSet.Build(all, version, settings.Zone, settings)));
             }
