@@ -67,6 +67,10 @@ internal sealed class EtcdCallInterceptor(bool tracksLoad) : Interceptor
     /// Starts a streaming call with its routing in the call slot, untracked (see the class summary). The state goes
     /// through by value to a static callback, so no closure is allocated.
     /// </summary>
+    /// <remarks>
+    /// The two unary starts are written out instead of sharing a helper like this one: measured with the async unary
+    /// benchmarks, the callback and the returned tuple cost about 12 ns (20 %) per call, even marked for inlining.
+    /// </remarks>
     private static TCall StartRouted<TState, TCall>(Metadata? headers, TState state, Func<TState, TCall> start)
     {
         var previous = CallContext.Enter(CallRouting.Resolve(headers), tracksLoad: false);
