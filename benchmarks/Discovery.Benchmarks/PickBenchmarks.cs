@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Discovery.ClientFactory;
 using Discovery.ClientFactory.Balancing;
+using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
-using Discovery.ClientFactory.Tracking;
 using Discovery.Etcd.Records;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -28,18 +28,18 @@ public class PickBenchmarks
     private readonly Metadata _routingHeaders = new Metadata().WithVersion("v1").WithHashKey("customer-42");
     private ReadySubchannels _ready = null!;
     private SubchannelPicker _builtIn = null!;
-    private EtcdPicker _roundRobin = null!;
-    private EtcdPicker _consistentHash = null!;
-    private EtcdPicker _powerOfTwo = null!;
-    private EtcdPicker _leastRequest = null!;
-    private readonly EtcdCallInterceptor _tracking = new(tracksLoad: true);
-    private readonly EtcdCallInterceptor _untracked = new(tracksLoad: false);
+    private DiscoveryPicker _roundRobin = null!;
+    private DiscoveryPicker _consistentHash = null!;
+    private DiscoveryPicker _powerOfTwo = null!;
+    private DiscoveryPicker _leastRequest = null!;
+    private readonly RoutingInterceptor _tracking = new(tracksLoad: true);
+    private readonly RoutingInterceptor _untracked = new(tracksLoad: false);
     private readonly ClientInterceptorContext<string, string> _callContext = new(
         new Method<string, string>(MethodType.Unary, "grpc.examples.echo.Echo", "UnaryEcho", Marshallers.StringMarshaller, Marshallers.StringMarshaller),
         null,
         default);
     private Interceptor.AsyncUnaryCallContinuation<string, string> _startCall = null!;
-    private EtcdPicker? _callPicker;
+    private DiscoveryPicker? _callPicker;
     private TaskCompletionSource<string>? _pendingResponse;
     private Subchannel? _picked;
 
@@ -48,10 +48,10 @@ public class PickBenchmarks
     {
         _ready = await ReadySubchannels.CreateAsync(3);
         _builtIn = _ready.BuiltInRoundRobinPicker;
-        _roundRobin = Build(EtcdPickers.RoundRobin);
-        _consistentHash = Build(EtcdPickers.ConsistentHash);
-        _powerOfTwo = Build(EtcdPickers.PowerOfTwoChoices);
-        _leastRequest = Build(EtcdPickers.LeastRequest);
+        _roundRobin = Build(DiscoveryPickers.RoundRobin);
+        _consistentHash = Build(DiscoveryPickers.ConsistentHash);
+        _powerOfTwo = Build(DiscoveryPickers.PowerOfTwoChoices);
+        _leastRequest = Build(DiscoveryPickers.LeastRequest);
         _startCall = StartCall;
     }
 
@@ -113,7 +113,7 @@ public class PickBenchmarks
 
     // A unary call through the interceptor whose response arrives after the call started; the harness's own cost (a
     // pending response and the call object) is the same in every such row.
-    private Subchannel? AsyncUnary(EtcdCallInterceptor interceptor, EtcdPicker picker)
+    private Subchannel? AsyncUnary(RoutingInterceptor interceptor, DiscoveryPicker picker)
     {
         _callPicker = picker;
         _pendingResponse = new TaskCompletionSource<string>();
@@ -130,7 +130,7 @@ public class PickBenchmarks
     }
 
     // What the interceptor does around the pick: resolve routing, fill the slot, restore it, report the outcome.
-    private Subchannel? PerCall(EtcdPicker picker, Metadata? headers, bool tracksLoad)
+    private Subchannel? PerCall(DiscoveryPicker picker, Metadata? headers, bool tracksLoad)
     {
         var previous = CallContext.Enter(CallRouting.Resolve(headers), tracksLoad);
         var result = picker.Pick(_context);
@@ -138,7 +138,7 @@ public class PickBenchmarks
         return result.Subchannel;
     }
 
-    private EtcdPicker Build(string picker)
+    private DiscoveryPicker Build(string picker)
     {
         var options = new EtcdClientOptions { Service = "bench", Picker = picker };
         var services = new PickerServices(TimeProvider.System, SharedRandomSource.Instance, options, new RoundRobinCursor(0));
@@ -148,6 +148,6 @@ public class PickBenchmarks
             var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", 100, null, null));
             return new EndpointSnapshot(new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime)), ConnectivityState.Ready, true, null);
         }).ToList();
-        return new EtcdPicker(snapshots, new BalancerSettings("bench", null, null, new PickerRegistry([]).Get(picker), services));
+        return new DiscoveryPicker(snapshots, new BalancerSettings("bench", null, null, new PickerRegistry([]).Get(picker), services));
     }
 }

@@ -25,10 +25,10 @@ public sealed class EtcdClientOptions
     public string? Service { get; set; }
 
     /// <summary>
-    /// The picker that chooses an instance per call: one of <see cref="EtcdPickers"/> or a name added with
-    /// <c>AddEtcdPicker</c>. Default: <see cref="EtcdPickers.RoundRobin"/>.
+    /// The picker that chooses an instance per call: one of <see cref="DiscoveryPickers"/> or a name added with
+    /// <c>AddDiscoveryPicker</c>. Default: <see cref="DiscoveryPickers.RoundRobin"/>.
     /// </summary>
-    public string Picker { get; set; } = EtcdPickers.RoundRobin;
+    public string Picker { get; set; } = DiscoveryPickers.RoundRobin;
 
     /// <summary>When set, only instances registered with this version receive calls.</summary>
     public string? Version { get; set; }
@@ -52,7 +52,7 @@ public sealed class EtcdClientOptions
     public TimeSpan StaleViewThreshold { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// <see cref="EtcdPickers.PowerOfTwoChoices"/>: how fast latency and success statistics decay. Default: 10 seconds.
+    /// <see cref="DiscoveryPickers.PowerOfTwoChoices"/>: how fast latency and success statistics decay. Default: 10 seconds.
     /// Each instance times at most one call in flight, started at most once a millisecond; since each timed call
     /// weighs by the time since the previous one, the averages match timing every call. A timed call still running
     /// after this long stops holding the instance's timing.
@@ -60,15 +60,15 @@ public sealed class EtcdClientOptions
     public TimeSpan P2cDecayTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// <see cref="EtcdPickers.PowerOfTwoChoices"/>: an instance not picked for this long is picked once regardless of
+    /// <see cref="DiscoveryPickers.PowerOfTwoChoices"/>: an instance not picked for this long is picked once regardless of
     /// its load, so a recovered instance is noticed. Measured in whole milliseconds. Default: 1 second.
     /// </summary>
     public TimeSpan P2cForcePickInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How calls that failed because of an instance are retried: by default a unary call that never reached a server
-    /// goes to another instance; <see cref="EtcdRetryOptions.Unavailable"/> opts idempotent clients into retrying
+    /// goes to another instance; <see cref="DiscoveryRetryOptions.Unavailable"/> opts idempotent clients into retrying
     /// <c>Unavailable</c> and <c>Internal</c> too.
     /// </summary>
-    public EtcdRetryOptions Retry { get; set; } = new();
+    public DiscoveryRetryOptions Retry { get; set; } = new();
 }

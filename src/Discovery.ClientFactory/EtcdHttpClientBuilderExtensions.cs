@@ -2,10 +2,11 @@ using Discovery.ClientFactory;
 using Discovery.ClientFactory.Balancing;
 using Discovery.ClientFactory.Configuration;
 using Discovery.ClientFactory.Diagnostics;
+using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.Picking;
-using Discovery.ClientFactory.Resilience;
 using Discovery.ClientFactory.Resolving;
-using Discovery.ClientFactory.Tracking;
+using Discovery.ClientFactory.Retry;
+using Discovery.ClientFactory.Routing;
 using Discovery.Etcd.DependencyInjection;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
@@ -98,8 +99,8 @@ public static class EtcdHttpClientBuilderExtensions
         builder.ConfigureChannel((provider, channel) =>
         {
             var clientOptions = provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name);
-            var policy = new LoadBalancingConfig(EtcdPickers.PolicyName(clientOptions.Picker));
-            ((IDictionary<string, object>)policy.Inner[policy.PolicyName])[EtcdLoadBalancerFactory.ClientKey] = name;
+            var policy = new LoadBalancingConfig(DiscoveryPickers.PolicyName(clientOptions.Picker));
+            ((IDictionary<string, object>)policy.Inner[policy.PolicyName])[DiscoveryLoadBalancerFactory.ClientKey] = name;
             channel.ServiceConfig ??= new ServiceConfig();
             channel.ServiceConfig.LoadBalancingConfigs.Clear();
             channel.ServiceConfig.LoadBalancingConfigs.Add(policy);
@@ -117,7 +118,7 @@ public static class EtcdHttpClientBuilderExtensions
         {
             var clientOptions = provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name);
             var tracksLoad = provider.GetRequiredService<PickerRegistry>().Get(clientOptions.Picker).TracksLoad;
-            return new EtcdCallInterceptor(tracksLoad);
+            return new RoutingInterceptor(tracksLoad);
         });
 
         return builder;
@@ -143,11 +144,11 @@ public static class EtcdHttpClientBuilderExtensions
             provider.GetRequiredService<SubchannelLedger>()));
         services.TryAddSingleton<SubchannelLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdClientOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdRetryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, RetryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, EtcdResolverFactory>());
-        foreach (var picker in EtcdPickers.BuiltIn)
+        foreach (var picker in DiscoveryPickers.BuiltIn)
         {
-            services.AddSingleton<LoadBalancerFactory>(provider => new EtcdLoadBalancerFactory(picker, provider.GetRequiredService<BalancerDependencies>()));
+            services.AddSingleton<LoadBalancerFactory>(provider => new DiscoveryLoadBalancerFactory(picker, provider.GetRequiredService<BalancerDependencies>()));
         }
 
         services.TryAddSingleton<ClientViewRegistry>();

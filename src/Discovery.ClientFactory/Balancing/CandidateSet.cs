@@ -1,6 +1,6 @@
+using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
-using Discovery.ClientFactory.Resilience;
-using Discovery.ClientFactory.Tracking;
+using Discovery.ClientFactory.Routing;
 using Grpc.Net.Client.Balancer;
 
 namespace Discovery.ClientFactory.Balancing;

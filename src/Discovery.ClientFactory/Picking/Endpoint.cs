@@ -1,4 +1,5 @@
-using Discovery.ClientFactory.Balancing;
+using Discovery.ClientFactory.Ejection;
+using Discovery.ClientFactory.LoadTracking;
 using Discovery.Etcd.Records;
 using Grpc.Net.Client.Balancer;
 

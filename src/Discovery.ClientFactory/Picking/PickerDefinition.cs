@@ -1,10 +1,11 @@
+using Discovery.ClientFactory.LoadTracking;
 using Grpc.Net.Client.Balancer;
 
 namespace Discovery.ClientFactory.Picking;
 
 /// <summary>
 /// A picker known by name: a built-in algorithm over <see cref="Endpoint"/>s, or a user's factory over grpc-dotnet
-/// subchannels added with <c>AddEtcdPicker</c>. Either way it sees only instances that passed the filters.
+/// subchannels added with <c>AddDiscoveryPicker</c>. Either way it sees only instances that passed the filters.
 /// </summary>
 internal sealed class PickerDefinition
 {

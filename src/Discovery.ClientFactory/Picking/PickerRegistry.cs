@@ -1,6 +1,6 @@
 namespace Discovery.ClientFactory.Picking;
 
-/// <summary>Every picker name the process knows: the built-ins and those added with <c>AddEtcdPicker</c>.</summary>
+/// <summary>Every picker name the process knows: the built-ins and those added with <c>AddDiscoveryPicker</c>.</summary>
 internal sealed class PickerRegistry
 {
     private readonly Dictionary<string, PickerDefinition> _pickers = new(StringComparer.OrdinalIgnoreCase);
@@ -32,15 +32,15 @@ internal sealed class PickerRegistry
 
     public static IEnumerable<PickerDefinition> BuiltIns() =>
     [
-        PickerDefinition.ForBuiltIn(EtcdPickers.RoundRobin, (e, s) => new RoundRobinPicker(e, s.Cursor)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.PickFirst, (e, _) => new PickFirstPicker(e)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.Random, (e, s) => new RandomPicker(e, s.Random)),
+        PickerDefinition.ForBuiltIn(DiscoveryPickers.RoundRobin, (e, s) => new RoundRobinPicker(e, s.Cursor)),
+        PickerDefinition.ForBuiltIn(DiscoveryPickers.PickFirst, (e, _) => new PickFirstPicker(e)),
+        PickerDefinition.ForBuiltIn(DiscoveryPickers.Random, (e, s) => new RandomPicker(e, s.Random)),
         PickerDefinition.ForLoadTracking(
-            EtcdPickers.PowerOfTwoChoices,
+            DiscoveryPickers.PowerOfTwoChoices,
             timesCalls: true,
             (e, s) => new PowerOfTwoChoicesPicker(e, s.Random, s.Options.P2cForcePickInterval)),
-        PickerDefinition.ForLoadTracking(EtcdPickers.LeastRequest, timesCalls: false, (e, s) => new LeastRequestPicker(e, s.Random)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.WeightedRoundRobin, (e, _) => new WeightedRoundRobinPicker(e)),
-        PickerDefinition.ForBuiltIn(EtcdPickers.ConsistentHash, (e, s) => new ConsistentHashPicker(e, s.Random)),
+        PickerDefinition.ForLoadTracking(DiscoveryPickers.LeastRequest, timesCalls: false, (e, s) => new LeastRequestPicker(e, s.Random)),
+        PickerDefinition.ForBuiltIn(DiscoveryPickers.WeightedRoundRobin, (e, _) => new WeightedRoundRobinPicker(e)),
+        PickerDefinition.ForBuiltIn(DiscoveryPickers.ConsistentHash, (e, s) => new ConsistentHashPicker(e, s.Random)),
     ];
 }

@@ -1,3 +1,5 @@
+using Discovery.ClientFactory.LoadTracking;
+
 namespace Discovery.ClientFactory.Picking;
 
 /// <summary>

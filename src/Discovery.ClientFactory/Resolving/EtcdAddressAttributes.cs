@@ -5,7 +5,7 @@ namespace Discovery.ClientFactory.Resolving;
 
 /// <summary>
 /// How an etcd record rides on a <see cref="BalancerAddress"/>: the whole record under an internal key for our
-/// balancer, and the well-known metadata under the public <see cref="EtcdPickers"/> attribute keys for pickers
+/// balancer, and the well-known metadata under the public <see cref="DiscoveryPickers"/> attribute keys for pickers
 /// added by users.
 /// </summary>
 internal static class EtcdAddressAttributes
@@ -17,16 +17,16 @@ internal static class EtcdAddressAttributes
         var address = new BalancerAddress(record.Host, record.Port);
         var attributes = address.Attributes;
         attributes.Set(RecordKey, record);
-        attributes.Set(new BalancerAttributesKey<string>(EtcdPickers.InstanceIdAttribute), record.Id);
-        attributes.Set(new BalancerAttributesKey<int>(EtcdPickers.WeightAttribute), record.Metadata.Weight);
+        attributes.Set(new BalancerAttributesKey<string>(DiscoveryPickers.InstanceIdAttribute), record.Id);
+        attributes.Set(new BalancerAttributesKey<int>(DiscoveryPickers.WeightAttribute), record.Metadata.Weight);
         if (record.Metadata.Version is { } version)
         {
-            attributes.Set(new BalancerAttributesKey<string>(EtcdPickers.VersionAttribute), version);
+            attributes.Set(new BalancerAttributesKey<string>(DiscoveryPickers.VersionAttribute), version);
         }
 
         if (record.Metadata.Zone is { } zone)
         {
-            attributes.Set(new BalancerAttributesKey<string>(EtcdPickers.ZoneAttribute), zone);
+            attributes.Set(new BalancerAttributesKey<string>(DiscoveryPickers.ZoneAttribute), zone);
         }
 
         return address;

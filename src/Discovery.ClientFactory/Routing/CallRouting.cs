@@ -23,13 +23,13 @@ internal readonly record struct CallRouting(string? InstanceId, string? Version,
 
                 switch (entry.Key)
                 {
-                    case EtcdRouting.InstanceHeader:
+                    case RoutingHeaders.Instance:
                         instance = NullIfEmpty(entry.Value);
                         break;
-                    case EtcdRouting.VersionHeader:
+                    case RoutingHeaders.Version:
                         version = NullIfEmpty(entry.Value);
                         break;
-                    case EtcdRouting.HashKeyHeader:
+                    case RoutingHeaders.HashKey:
                         hashKey = NullIfEmpty(entry.Value);
                         break;
                 }
@@ -49,9 +49,9 @@ internal readonly record struct CallRouting(string? InstanceId, string? Version,
         if (request is not null)
         {
             var headers = request.Headers.NonValidated;
-            instance = Header(headers, EtcdRouting.InstanceHeader);
-            version = Header(headers, EtcdRouting.VersionHeader);
-            hashKey = Header(headers, EtcdRouting.HashKeyHeader);
+            instance = Header(headers, RoutingHeaders.Instance);
+            version = Header(headers, RoutingHeaders.Version);
+            hashKey = Header(headers, RoutingHeaders.HashKey);
         }
 
         var scope = RoutingScope.Current;

@@ -1,6 +1,6 @@
 namespace Discovery.ClientFactory.Routing;
 
-/// <summary>The ambient routing of an async flow, set by <see cref="EtcdRouting.Scope"/>.</summary>
+/// <summary>The ambient routing of an async flow, set by <c>DiscoveryRouting.Scope</c>.</summary>
 internal sealed class RoutingScope : IDisposable
 {
     private static readonly AsyncLocal<RoutingScope?> Ambient = new();

@@ -1,5 +1,4 @@
 using Discovery.Etcd.Connection;
-using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Records;
 using Etcdserverpb;
 using Google.Protobuf;

@@ -1,4 +1,3 @@
-using Discovery.Etcd.Diagnostics;
 using Etcdserverpb;
 using Microsoft.Extensions.Logging;
 using Mvccpb;

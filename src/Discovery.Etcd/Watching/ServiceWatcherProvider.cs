@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Discovery.Etcd.Connection;
-using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Records;
 using Microsoft.Extensions.Logging;
 

@@ -36,7 +36,7 @@ public sealed class UseEtcdTests
     {
         var services = new ServiceCollection().AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddGrpcClient<Echo.EchoClient>().UseEtcd("echo");
-        services.AddEtcdPicker("mine", ready => new FirstPicker(ready));
+        services.AddDiscoveryPicker("mine", ready => new FirstPicker(ready));
         using var provider = services.BuildServiceProvider();
 
         var names = provider.GetServices<LoadBalancerFactory>().Select(f => f.Name).ToList();
@@ -59,11 +59,11 @@ public sealed class UseEtcdTests
     }
 
     [Fact]
-    public void AddEtcdPicker_BuiltInName_Throws()
+    public void AddDiscoveryPicker_BuiltInName_Throws()
     {
         var services = new ServiceCollection();
 
-        Assert.Throws<ArgumentException>("name", () => services.AddEtcdPicker("round_robin", ready => new FirstPicker(ready)));
+        Assert.Throws<ArgumentException>("name", () => services.AddDiscoveryPicker("round_robin", ready => new FirstPicker(ready)));
     }
 
     private static async Task<string> StartFailureAsync(Dictionary<string, string?> settings)

@@ -20,7 +20,7 @@ public sealed class ConsistentHashEndToEndTests(EtcdNodeFixture etcd) : IClassFi
                 EchoServerProcess.StartAsync(etcd.Node, service, "s1"),
                 EchoServerProcess.StartAsync(etcd.Node, service, "s2"),
                 EchoServerProcess.StartAsync(etcd.Node, service, "s3")));
-            await using var client = InProcessClient.Create(etcd.Node.ClientUrl, service, EtcdPickers.ConsistentHash);
+            await using var client = InProcessClient.Create(etcd.Node.ClientUrl, service, DiscoveryPickers.ConsistentHash);
             await WaitForInstancesAsync(client, 3);
 
             var first = await PlaceAsync(client);

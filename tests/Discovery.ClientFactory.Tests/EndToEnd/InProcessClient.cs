@@ -21,7 +21,7 @@ internal sealed partial class InProcessClient : IAsyncDisposable
 
     public Echo.EchoClient Client { get; }
 
-    public static InProcessClient Create(string etcdUrl, string service, string picker = EtcdPickers.RoundRobin, ILoggerProvider? logs = null)
+    public static InProcessClient Create(string etcdUrl, string service, string picker = DiscoveryPickers.RoundRobin, ILoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

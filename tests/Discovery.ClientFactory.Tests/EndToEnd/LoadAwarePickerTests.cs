@@ -10,8 +10,8 @@ namespace Discovery.ClientFactory.Tests.EndToEnd;
 public sealed class LoadAwarePickerTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNodeFixture>
 {
     [Theory]
-    [InlineData(EtcdPickers.PowerOfTwoChoices)]
-    [InlineData(EtcdPickers.LeastRequest)]
+    [InlineData(DiscoveryPickers.PowerOfTwoChoices)]
+    [InlineData(DiscoveryPickers.LeastRequest)]
     public async Task SlowServer_ThenRestartedPrompt_FewCallsThenItsShare(string picker)
     {
         var service = ServiceNames.Next();

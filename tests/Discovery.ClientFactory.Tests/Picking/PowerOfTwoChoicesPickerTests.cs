@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;

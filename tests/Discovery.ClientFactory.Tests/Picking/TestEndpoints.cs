@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.Etcd.Records;
 using Microsoft.Extensions.Time.Testing;

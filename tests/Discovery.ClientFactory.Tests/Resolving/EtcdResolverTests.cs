@@ -27,8 +27,8 @@ public sealed class EtcdResolverTests : IDisposable
 
         var addresses = _results[^1].Addresses!;
         Assert.Equal(["127.0.0.1:5001", "127.0.0.1:5002"], addresses.Select(a => $"{a.EndPoint.Host}:{a.EndPoint.Port}"));
-        Assert.Equal("s1", addresses[0].Attributes.TryGetValue(new BalancerAttributesKey<string>(EtcdPickers.InstanceIdAttribute), out var id) ? id : null);
-        Assert.Equal(7, addresses[0].Attributes.TryGetValue(new BalancerAttributesKey<int>(EtcdPickers.WeightAttribute), out var weight) ? weight : 0);
+        Assert.Equal("s1", addresses[0].Attributes.TryGetValue(new BalancerAttributesKey<string>(DiscoveryPickers.InstanceIdAttribute), out var id) ? id : null);
+        Assert.Equal(7, addresses[0].Attributes.TryGetValue(new BalancerAttributesKey<int>(DiscoveryPickers.WeightAttribute), out var weight) ? weight : 0);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Discovery.Etcd.Diagnostics;
+using Discovery.Etcd.Watching;
 using Discovery.Testing;
 using Etcdserverpb;
 using Xunit.Abstractions;

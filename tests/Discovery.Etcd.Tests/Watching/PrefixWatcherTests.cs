@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Records;
+using Discovery.Etcd.Watching;
 using Discovery.Testing;
 using Xunit.Abstractions;
 

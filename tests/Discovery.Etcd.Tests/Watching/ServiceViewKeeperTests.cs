@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Records;
 using Discovery.Etcd.Watching;
 using Discovery.Testing;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Discovery.Etcd.Connection;
-using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Watching;
 using Discovery.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Discovery.ClientFactory;
-using Discovery.ClientFactory.Resilience;
+using Discovery.ClientFactory.Ejection;
 using Discovery.Etcd.Watching;
 using Grpc.Core;
 using Grpc.Examples.Echo;

@@ -1,0 +1,375 @@
+using Discovery.ClientFactory.Ejection;
+using Discovery.ClientFactory.LoadTracking;
+using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Resolving;
+using Discovery.Etcd.Records;
+using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+using Microsoft.Extensions.Logging;
+
+namespace Discovery.ClientFactory.Balancing;
+
+/// <summary>
+/// One channel's balancer: one subchannel per resolved instance, and a new <see cref="DiscoveryPicker"/> on every change
+/// of instances or connection states. Unlike grpc-dotnet's balancers it acts on an empty address list (calls then
+/// fail naming the reason, or wait under WaitForReady), and it holds a new channel's first calls until every
+/// instance had its first connection attempt (bounded by <see cref="EtcdClientOptions.StartupWait"/>) so load is
+/// even from the first call.
+/// </summary>
+/// <remarks>
+/// grpc-dotnet calls <see cref="UpdateChannelState"/> and subchannel state callbacks under its connection manager's
+/// lock; only the start-up timer runs outside it. Pickers are therefore built under this balancer's lock and
+/// published without it, re-published when a newer build raced ahead.
+/// </remarks>
+internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
+{
+    private readonly IChannelControlHelper _controller;
+    private readonly BalancerSettings _settings;
+    private readonly ILogger _logger;
+    private readonly SubchannelLedger _ledger;
+    private readonly Lock _lock = new();
+    private readonly List<Entry> _entries = [];
+    private string _emptyReason = "the resolver has not answered yet";
+    private ITimer? _startupTimer;
+    private bool _startupStarted;
+    private bool _startupOver;
+    private long _generation;
+    private bool _disposed;
+
+    public DiscoveryLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelLedger? ledger = null)
+    {
+        _ledger = ledger ?? new SubchannelLedger();
+        _controller = controller;
+        _settings = settings;
+        _logger = logger;
+    }
+
+    public override void UpdateChannelState(ChannelState state)
+    {
+        var toConnect = new List<Subchannel>();
+        var toDispose = new List<Subchannel>();
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (state.Addresses is null)
+            {
+                // A resolver error never empties a known list: the instances stay until etcd says otherwise.
+                _emptyReason = state.Status.Detail;
+            }
+            else
+            {
+                _emptyReason = "the service has no registered instance";
+                Reconcile(state.Addresses, toConnect, toDispose);
+                StartStartupWait();
+            }
+        }
+
+        foreach (var subchannel in toDispose)
+        {
+            subchannel.Dispose();
+            _ledger.Closed();
+        }
+
+        foreach (var subchannel in toConnect)
+        {
+            subchannel.RequestConnection();
+        }
+
+        Publish();
+    }
+
+    public override void RequestConnection()
+    {
+        Subchannel[] subchannels;
+        lock (_lock)
+        {
+            subchannels = [.. _entries.Select(e => e.Subchannel)];
+        }
+
+        foreach (var subchannel in subchannels)
+        {
+            subchannel.RequestConnection();
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        Entry[] entries;
+        lock (_lock)
+        {
+            _disposed = true;
+            entries = [.. _entries];
+            _entries.Clear();
+            _startupTimer?.Dispose();
+        }
+
+        foreach (var entry in entries)
+        {
+            entry.Registration.Dispose();
+            entry.EjectionTimer?.Dispose();
+            entry.Subchannel.Dispose();
+            _ledger.Closed();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Reconcile(IReadOnlyList<BalancerAddress> addresses, List<Subchannel> toConnect, List<Subchannel> toDispose)
+    {
+        var previous = _entries.ToDictionary(e => e.Endpoint.Record.Address, StringComparer.Ordinal);
+        var peersLag = PeersAverageLag();
+        _entries.Clear();
+        foreach (var address in addresses)
+        {
+            var record = EtcdAddressAttributes.RecordOf(address);
+            if (previous.Remove(record.Address, out var entry))
+            {
+                if (!Equals(entry.Endpoint.Record, record))
+                {
+                    entry.Endpoint = entry.Endpoint.WithRecord(record);
+                    entry.Address = address;
+                    entry.Subchannel.UpdateAddresses([address]);
+                }
+            }
+            else if (_entries.Any(e => e.Endpoint.Record.Address == record.Address))
+            {
+                continue;
+            }
+            else
+            {
+                entry = CreateEntry(address, record, peersLag);
+                toConnect.Add(entry.Subchannel);
+                Log.InstanceAdded(_logger, _settings.Service, record.Id, record.Address);
+            }
+
+            _entries.Add(entry);
+        }
+
+        foreach (var removed in previous.Values)
+        {
+            removed.Registration.Dispose();
+            removed.EjectionTimer?.Dispose();
+            toDispose.Add(removed.Subchannel);
+            Log.InstanceRemoved(_logger, _settings.Service, removed.Endpoint.Id, removed.Endpoint.Record.Address);
+        }
+    }
+
+    private Entry CreateEntry(BalancerAddress address, EndpointRecord record, long peersLag)
+    {
+        var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
+        var entry = new Entry(address);
+        AttachSubchannel(entry, record, load, new EndpointHealth(_settings.Services.Time));
+        return entry;
+    }
+
+    /// <summary>Gives <paramref name="entry"/> a new subchannel, and an endpoint over it keeping its statistics and health.</summary>
+    private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load, EndpointHealth health)
+    {
+        var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
+        _ledger.Opened();
+        var tracker = new EjectionTracker(health, backoff => OnEjected(entry, subchannel, backoff));
+        entry.Subchannel = subchannel;
+        entry.Endpoint = new Endpoint(record, subchannel, load, health, tracker);
+        entry.State = ConnectivityState.Idle;
+        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
+    }
+
+    /// <summary>
+    /// A call on <paramref name="failed"/> failed in transport and ejected its instance. Besides the backoff, the
+    /// subchannel is replaced by a fresh one (see <see cref="SubchannelRenewal"/>) and the resolver is asked to
+    /// refresh, in case etcd already knows the instance is gone.
+    /// </summary>
+    private void OnEjected(Entry entry, Subchannel failed, TimeSpan backoff)
+    {
+        SubchannelRenewal? renewal = null;
+        lock (_lock)
+        {
+            if (_disposed || !_entries.Contains(entry))
+            {
+                return;
+            }
+
+            Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalSeconds);
+            entry.EjectionTimer?.Dispose();
+            entry.EjectionTimer = new EjectionEnd(_settings.Services.Time, entry.Endpoint.Health!, backoff, Publish);
+            if (ReferenceEquals(entry.Subchannel, failed))
+            {
+                renewal = new SubchannelRenewal(entry.Subchannel, entry.Registration, _ledger);
+                AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load, entry.Endpoint.Health!);
+            }
+        }
+
+        renewal?.Complete(entry.Subchannel);
+        Publish();
+        _controller.RefreshResolver();
+    }
+
+    private long PeersAverageLag()
+    {
+        var lags = _entries.Select(e => e.Endpoint.Load.LagNanoseconds).Where(lag => lag > 0).ToList();
+        return lags.Count == 0 ? 0 : (long)lags.Average();
+    }
+
+    private void OnSubchannelStateChanged(Entry entry, SubchannelState state)
+    {
+        lock (_lock)
+        {
+            if (_disposed || !_entries.Contains(entry))
+            {
+                return;
+            }
+
+            entry.State = state.State;
+            if (state.State is ConnectivityState.Ready or ConnectivityState.TransientFailure)
+            {
+                entry.Attempted = true;
+            }
+
+            if (state.State == ConnectivityState.TransientFailure)
+            {
+                entry.LastError = state.Status.Detail;
+            }
+        }
+
+        if (state.State == ConnectivityState.Idle)
+        {
+            // A dropped connection leaves the subchannel idle: reconnect at once, as grpc-dotnet's balancers do.
+            entry.Subchannel.RequestConnection();
+        }
+
+        Publish();
+    }
+
+    private void StartStartupWait()
+    {
+        if (_startupStarted || _entries.Count == 0)
+        {
+            return;
+        }
+
+        _startupStarted = true;
+        if (_settings.StartupWait <= TimeSpan.Zero)
+        {
+            _startupOver = true;
+            return;
+        }
+
+        _startupTimer = _settings.Services.Time.CreateTimer(
+            static state => ((DiscoveryLoadBalancer)state!).OnStartupWaitOver(),
+            this,
+            _settings.StartupWait,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnStartupWaitOver()
+    {
+        lock (_lock)
+        {
+            if (_startupOver || _disposed)
+            {
+                return;
+            }
+
+            _startupOver = true;
+        }
+
+        Publish();
+    }
+
+    private void Publish()
+    {
+        while (true)
+        {
+            BalancerState state;
+            long generation;
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                state = BuildState();
+                generation = ++_generation;
+            }
+
+            _controller.UpdateState(state);
+            lock (_lock)
+            {
+                if (_generation == generation)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private BalancerState BuildState()
+    {
+        if (_entries.Count == 0)
+        {
+            var failure = UnavailableMessages.NoInstance(_settings.Service, _settings.Version, _settings.Zone, _emptyReason);
+            return new BalancerState(ConnectivityState.TransientFailure, new FixedPicker(failure));
+        }
+
+        if (!_startupOver && _entries.TrueForAll(e => e.Attempted))
+        {
+            _startupOver = true;
+        }
+
+        if (!_startupOver)
+        {
+            return new BalancerState(ConnectivityState.Connecting, FixedPicker.Queue);
+        }
+
+        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health?.IsEjected == true));
+        var channelState = snapshots.Exists(s => s.IsReady) ? ConnectivityState.Ready
+            : snapshots.Exists(s => s.IsConnecting) ? ConnectivityState.Connecting
+            : ConnectivityState.TransientFailure;
+        return new BalancerState(channelState, new DiscoveryPicker(snapshots, _settings));
+    }
+
+    private sealed class Entry(BalancerAddress address)
+    {
+        public BalancerAddress Address { get; set; } = address;
+
+        public Endpoint Endpoint { get; set; } = null!;
+
+        public Subchannel Subchannel { get; set; } = null!;
+
+        public IDisposable Registration { get; set; } = EmptyDisposable.Instance;
+
+        public ConnectivityState State { get; set; } = ConnectivityState.Idle;
+
+        public bool Attempted { get; set; }
+
+        public string? LastError { get; set; }
+
+        public EjectionEnd? EjectionTimer { get; set; }
+    }
+
+    private sealed class EmptyDisposable : IDisposable
+    {
+        public static readonly EmptyDisposable Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Service '{Service}': instance {InstanceId} at {Address} added.")]
+        public static partial void InstanceAdded(ILogger logger, string service, string instanceId, string address);
+
+        [LoggerMessage(2, LogLevel.Debug, "Service '{Service}': instance {InstanceId} at {Address} removed.")]
+        public static partial void InstanceRemoved(ILogger logger, string service, string instanceId, string address);
+
+        [LoggerMessage(3, LogLevel.Warning, "Service '{Service}': instance {InstanceId} at {Address} ejected for {Seconds} s after a transport failure.")]
+        public static partial void InstanceEjected(ILogger logger, string service, string instanceId, string address, double seconds);
+    }
+}

@@ -1,0 +1,105 @@
+using Discovery.ClientFactory.LoadTracking;
+using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Routing;
+using Grpc.Net.Client.Balancer;
+
+namespace Discovery.ClientFactory.Balancing;
+
+/// <summary>
+/// The channel's picker for one moment of its instances: applies a call's routing (a pinned instance, a version, a
+/// hash key) and otherwise hands the call to the candidate set of the client's own filters. A call with no routing
+/// and an untracked picker reads one thread-static slot and returns a cached result: nothing is allocated.
+/// </summary>
+internal sealed class DiscoveryPicker : SubchannelPicker
+{
+    private readonly BalancerSettings _settings;
+    private readonly CandidateSet _default;
+    // A handful of versions at most: a linear scan with ordinal compares beats hashing the call's version string.
+    private readonly (string Version, CandidateSet Set)[] _byVersion;
+    private readonly Dictionary<string, EndpointSnapshot> _byId;
+    private readonly IReadOnlyList<EndpointSnapshot> _all;
+
+    public DiscoveryPicker(IReadOnlyList<EndpointSnapshot> all, BalancerSettings settings)
+    {
+        _settings = settings;
+        _all = all;
+        _default = CandidateSet.Build(all, settings.Version, settings.Zone, settings);
+        var byVersion = new List<(string Version, CandidateSet Set)>();
+        _byId = new Dictionary<string, EndpointSnapshot>(StringComparer.Ordinal);
+        foreach (var snapshot in all)
+        {
+            _byId.TryAdd(snapshot.Endpoint.Id, snapshot);
+            if (snapshot.Endpoint.Version is { } version && !byVersion.Exists(v => v.Version == version))
+            {
+                byVersion.Add((version, CandidateSet.Build(all, version, settings.Zone, settings)));
+            }
+        }
+
+        _byVersion = [.. byVersion];
+    }
+
+    public override PickResult Pick(PickContext context)
+    {
+        var call = CallContext.Current;
+        if (ReferenceEquals(call, CallContext.None))
+        {
+            return _default.Pick(context, null, null);
+        }
+
+        var routing = call is null ? CallRouting.FromRequest(context.Request) : call.Routing;
+        if (routing.InstanceId is { } instanceId)
+        {
+            return PickPinned(instanceId, call);
+        }
+
+        if (routing.Version is { } version && version != _settings.Version)
+        {
+            return ForVersion(version) is { } set
+                ? set.Pick(context, routing.HashKey, call)
+                : UnavailableMessages.NoMatchingInstance(_settings.Service, version, _settings.Zone, _all.Count);
+        }
+
+        return _default.Pick(context, routing.HashKey, call);
+    }
+
+    private CandidateSet? ForVersion(string version)
+    {
+        foreach (var (candidate, set) in _byVersion)
+        {
+            if (string.Equals(candidate, version, StringComparison.Ordinal))
+            {
+                return set;
+            }
+        }
+
+        return null;
+    }
+
+    private PickResult PickPinned(string instanceId, CallContext? call)
+    {
+        if (!_byId.TryGetValue(instanceId, out var snapshot))
+        {
+            return UnavailableMessages.PinnedAbsent(_settings.Service, instanceId);
+        }
+
+        if (snapshot.IsServing)
+        {
+            if (_settings.Picker.TracksLoad && call is { TracksLoad: true })
+            {
+                var timed = _settings.Picker.TimesCalls;
+                call.Attach(snapshot.Endpoint.Load.StartCall(timed, timed ? CoarseClock.Milliseconds(_settings.Services.Time) : 0));
+            }
+
+            return snapshot.Endpoint.Result;
+        }
+
+        if (snapshot.Ejected)
+        {
+            return UnavailableMessages.PinnedEjected(_settings.Service, instanceId);
+        }
+
+        return snapshot.IsConnecting
+            ? PickResult.ForQueue()
+            : UnavailableMessages.PinnedUnreachable(_settings.Service, instanceId, snapshot.LastError);
+    }
+}
