@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Discovery.ClientFactory;
 using Discovery.ClientFactory.Balancing;
+using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
@@ -146,7 +147,9 @@ public class PickBenchmarks
         {
             var address = subchannel.CurrentAddress!.EndPoint;
             var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", 100, null, null));
-            return new EndpointSnapshot(new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime)), ConnectivityState.Ready, true, null);
+            var health = new EndpointHealth(TimeProvider.System);
+            var endpoint = new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime), health, new EjectionTracker(health, _ => { }));
+            return new EndpointSnapshot(endpoint, ConnectivityState.Ready, true, null);
         }).ToList();
         return new DiscoveryPicker(snapshots, new BalancerSettings("bench", null, null, new PickerRegistry([]).Get(picker), services));
     }

@@ -141,8 +141,8 @@ public static class EtcdHttpClientBuilderExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IRandomSource>(),
             provider.GetRequiredService<Logging.ILoggerFactory>(),
-            provider.GetRequiredService<SubchannelLedger>()));
-        services.TryAddSingleton<SubchannelLedger>();
+            provider.GetRequiredService<SubchannelMetrics>()));
+        services.TryAddSingleton<SubchannelMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdClientOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, RetryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, EtcdResolverFactory>());

@@ -26,7 +26,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     private readonly IChannelControlHelper _controller;
     private readonly BalancerSettings _settings;
     private readonly ILogger _logger;
-    private readonly SubchannelLedger _ledger;
+    private readonly SubchannelMetrics _subchannels;
     private readonly Lock _lock = new();
     private readonly List<Entry> _entries = [];
     private string _emptyReason = "the resolver has not answered yet";
@@ -36,9 +36,9 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     private long _generation;
     private bool _disposed;
 
-    public DiscoveryLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelLedger? ledger = null)
+    public DiscoveryLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelMetrics subchannels)
     {
-        _ledger = ledger ?? new SubchannelLedger();
+        _subchannels = subchannels;
         _controller = controller;
         _settings = settings;
         _logger = logger;
@@ -71,7 +71,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         foreach (var subchannel in toDispose)
         {
             subchannel.Dispose();
-            _ledger.Closed();
+            _subchannels.Closed(_settings.Service);
         }
 
         foreach (var subchannel in toConnect)
@@ -112,7 +112,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             entry.Registration.Dispose();
             entry.EjectionTimer?.Dispose();
             entry.Subchannel.Dispose();
-            _ledger.Closed();
+            _subchannels.Closed(_settings.Service);
         }
 
         base.Dispose(disposing);
@@ -170,7 +170,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load, EndpointHealth health)
     {
         var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
-        _ledger.Opened();
+        _subchannels.Opened(_settings.Service);
         var tracker = new EjectionTracker(health, backoff => OnEjected(entry, subchannel, backoff));
         entry.Subchannel = subchannel;
         entry.Endpoint = new Endpoint(record, subchannel, load, health, tracker);
@@ -195,15 +195,20 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
 
             Log.InstanceEjected(_logger, _settings.Service, entry.Endpoint.Id, entry.Endpoint.Record.Address, backoff.TotalSeconds);
             entry.EjectionTimer?.Dispose();
-            entry.EjectionTimer = new EjectionEnd(_settings.Services.Time, entry.Endpoint.Health!, backoff, Publish);
+            entry.EjectionTimer = new EjectionEnd(_settings.Services.Time, entry.Endpoint.Health, backoff, Publish);
             if (ReferenceEquals(entry.Subchannel, failed))
             {
-                renewal = new SubchannelRenewal(entry.Subchannel, entry.Registration, _ledger);
-                AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load, entry.Endpoint.Health!);
+                renewal = new SubchannelRenewal(entry.Subchannel, entry.Registration);
+                AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load, entry.Endpoint.Health);
             }
         }
 
-        renewal?.Complete(entry.Subchannel);
+        if (renewal is not null)
+        {
+            renewal.Complete(entry.Subchannel);
+            _subchannels.Closed(_settings.Service);
+        }
+
         Publish();
         _controller.RefreshResolver();
     }
@@ -326,7 +331,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             return new BalancerState(ConnectivityState.Connecting, FixedPicker.Queue);
         }
 
-        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health?.IsEjected == true));
+        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health.IsEjected));
         var channelState = snapshots.Exists(s => s.IsReady) ? ConnectivityState.Ready
             : snapshots.Exists(s => s.IsConnecting) ? ConnectivityState.Connecting
             : ConnectivityState.TransientFailure;

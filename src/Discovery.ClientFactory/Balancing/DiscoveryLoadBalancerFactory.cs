@@ -1,4 +1,3 @@
-using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.Picking;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
@@ -43,4 +42,4 @@ internal sealed record BalancerDependencies(
     TimeProvider Time,
     IRandomSource Random,
     ILoggerFactory LoggerFactory,
-    SubchannelLedger Subchannels);
+    SubchannelMetrics Subchannels);

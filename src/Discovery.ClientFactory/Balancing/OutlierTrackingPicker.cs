@@ -23,13 +23,10 @@ internal sealed class OutlierTrackingPicker : SubchannelPicker
         var bySubchannel = new Dictionary<Subchannel, Endpoint>(ReferenceEqualityComparer.Instance);
         foreach (var endpoint in endpoints)
         {
-            if (endpoint.Subchannel is { } subchannel && endpoint.Tracker is not null)
-            {
-                bySubchannel.TryAdd(subchannel, endpoint);
-            }
+            bySubchannel.TryAdd(endpoint.Subchannel, endpoint);
         }
 
-        return bySubchannel.Count == 0 ? inner : new OutlierTrackingPicker(inner, bySubchannel);
+        return new OutlierTrackingPicker(inner, bySubchannel);
     }
 
     public override PickResult Pick(PickContext context)

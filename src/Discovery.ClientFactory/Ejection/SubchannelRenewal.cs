@@ -11,15 +11,13 @@ namespace Discovery.ClientFactory.Ejection;
 /// </summary>
 /// <param name="replaced">The subchannel being dropped.</param>
 /// <param name="registration">Its state-change subscription.</param>
-/// <param name="ledger">The count of open subchannels.</param>
-internal sealed class SubchannelRenewal(Subchannel replaced, IDisposable registration, SubchannelLedger ledger)
+internal sealed class SubchannelRenewal(Subchannel replaced, IDisposable registration)
 {
     /// <summary>Releases the old subchannel and starts connecting the new one; called outside the balancer's lock.</summary>
     public void Complete(Subchannel fresh)
     {
         registration.Dispose();
         replaced.Dispose();
-        ledger.Closed();
         fresh.RequestConnection();
     }
 }

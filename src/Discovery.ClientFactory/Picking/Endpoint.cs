@@ -11,15 +11,14 @@ namespace Discovery.ClientFactory.Picking;
 /// </summary>
 internal sealed class Endpoint
 {
-    public Endpoint(EndpointRecord record, Subchannel? subchannel, EndpointLoad load, EndpointHealth? health = null, ISubchannelCallTracker? tracker = null)
+    public Endpoint(EndpointRecord record, Subchannel subchannel, EndpointLoad load, EndpointHealth health, ISubchannelCallTracker tracker)
     {
         Record = record;
         Subchannel = subchannel;
         Load = load;
         Health = health;
         Tracker = tracker;
-        // Unit tests pass no subchannel; they tell results apart by reference.
-        Result = PickResult.ForSubchannel(subchannel!, tracker);
+        Result = PickResult.ForSubchannel(subchannel, tracker);
     }
 
     public EndpointRecord Record { get; }
@@ -32,14 +31,15 @@ internal sealed class Endpoint
 
     public int Weight => Record.Metadata.Weight;
 
-    public Subchannel? Subchannel { get; }
+    public Subchannel Subchannel { get; }
 
     public EndpointLoad Load { get; }
 
-    /// <summary>Outlier ejection state, or null when the balancer does not eject (unit tests).</summary>
-    public EndpointHealth? Health { get; }
+    /// <summary>Outlier ejection state.</summary>
+    public EndpointHealth Health { get; }
 
-    public ISubchannelCallTracker? Tracker { get; }
+    /// <summary>The call tracker that reports each call's transport outcome to <see cref="Health"/>.</summary>
+    public ISubchannelCallTracker Tracker { get; }
 
     public PickResult Result { get; }
 

@@ -36,6 +36,8 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly LeaseKeeperMetrics _metrics;
+    private readonly EtcdConnectionProvider _connections;
+    private readonly IServiceWatcherProvider _watchers;
     private readonly Lock _gate = new();
     private LeaseKeeper? _keeper;
     private EtcdLeaseApi? _api;
@@ -49,7 +51,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         IServiceProvider services,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        LeaseKeeperMetrics metrics)
+        LeaseKeeperMetrics metrics,
+        EtcdConnectionProvider connections,
+        IServiceWatcherProvider watchers)
     {
         _options = options.Value;
         _etcdOptions = etcdOptions.Value;
@@ -58,6 +62,8 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<EtcdRegistrationService>();
         _metrics = metrics;
+        _connections = connections;
+        _watchers = watchers;
     }
 
     /// <summary>Where the registration stands, for the health check.</summary>
@@ -105,7 +111,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             .ToArray();
 
         Log.Registering(_logger, service, string.Join(", ", addresses), string.Join(", ", bound), _options.InstanceId!);
-        var connection = _services.GetRequiredService<EtcdConnectionProvider>().GetConnection(_etcdOptions);
+        var connection = _connections.GetConnection(_etcdOptions);
         lock (_gate)
         {
             _api = new EtcdLeaseApi(connection, _time);
@@ -124,16 +130,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             _keeper.Start();
             _phase = RegistrationPhase.Running;
 
-            if (_services.GetService<IServiceWatcherProvider>() is { } watchers)
-            {
-                // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
-                var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
-                _monitor = new OwnRecordsMonitor(watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger, _time, checkInterval);
-            }
-            else
-            {
-                Log.NoOwnKeyWatch(_logger, service);
-            }
+            // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
+            var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
+            _monitor = new OwnRecordsMonitor(_watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger, _time, checkInterval);
         }
 
         return Task.CompletedTask;
@@ -208,9 +207,6 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
         [LoggerMessage(4, LogLevel.Information, "Registering {Service} as instance {InstanceId} at {Addresses} (bound: {Bound})")]
         public static partial void Registering(ILogger logger, string service, string addresses, string bound, string instanceId);
-
-        [LoggerMessage(5, LogLevel.Debug, "No service watcher is registered: deleted or overwritten records of {Service} are only noticed through the lease")]
-        public static partial void NoOwnKeyWatch(ILogger logger, string service);
 
         [LoggerMessage(6, LogLevel.Information, "Deregistered {Service}; still serving for {DrainDelayMs} ms so clients drop this instance")]
         public static partial void Draining(ILogger logger, string service, double drainDelayMs);

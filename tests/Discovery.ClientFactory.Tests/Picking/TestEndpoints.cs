@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.Etcd.Records;
@@ -5,14 +6,16 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Picking;
 
-/// <summary>Endpoints without subchannels, for pickers under test.</summary>
+/// <summary>Endpoints over idle subchannels (nothing connects them), for pickers under test.</summary>
 internal static class TestEndpoints
 {
     public static Endpoint Create(string id, string? version = null, string? zone = null, int weight = 100, TimeProvider? time = null, int port = 0)
     {
         var address = $"127.0.0.1:{(port == 0 ? 5000 + Math.Abs(id.GetHashCode(StringComparison.Ordinal) % 1000) : port)}";
         var record = new EndpointRecord(address, "127.0.0.1", int.Parse(address[10..], System.Globalization.CultureInfo.InvariantCulture), new EndpointMetadata(id, version, weight, zone, null));
-        return new Endpoint(record, null, new EndpointLoad(time ?? new FakeTimeProvider(), TimeSpan.FromSeconds(10)));
+        var clock = time ?? new FakeTimeProvider();
+        var health = new EndpointHealth(clock);
+        return new Endpoint(record, TestSubchannels.Create(record.Port), new EndpointLoad(clock, TimeSpan.FromSeconds(10)), health, new EjectionTracker(health, _ => { }));
     }
 
     public static List<Endpoint> Many(params string[] ids) => [.. ids.Select(id => Create(id))];

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Discovery.ClientFactory;
-using Discovery.ClientFactory.Ejection;
+using System.Diagnostics.Metrics;
+using Discovery.ClientFactory.Balancing;
 using Discovery.Etcd.Watching;
 using Grpc.Core;
 using Grpc.Examples.Echo;
@@ -25,7 +26,9 @@ internal sealed partial class LoadClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, long> _byInstance = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private readonly MeterListener _subchannelCount = new();
     private Task[] _workers = [];
+    private long _subchannels;
     private long _calls;
     private long _failed;
 
@@ -33,14 +36,26 @@ internal sealed partial class LoadClient : IAsyncDisposable
     {
         _host = host;
         _client = host.Services.GetRequiredService<Echo.EchoClient>();
+
+        // The balancers' subchannel count, read as an operator reads it: from the metric, of this host's meters only.
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        _subchannelCount.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == SubchannelMetrics.CountName && ReferenceEquals(instrument.Meter.Scope, meters))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _subchannelCount.SetMeasurementEventCallback<long>((_, delta, _, _) => Interlocked.Add(ref _subchannels, delta));
+        _subchannelCount.Start();
     }
 
     public long Calls => Interlocked.Read(ref _calls);
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    /// <summary>Subchannels the client's balancers hold open.</summary>
-    public long Subchannels => _host.Services.GetRequiredService<SubchannelLedger>().Open;
+    /// <summary>Subchannels the client's balancers hold open (<c>discovery.client.subchannel.count</c>).</summary>
+    public long Subchannels => Interlocked.Read(ref _subchannels);
 
     /// <summary>etcd watchers the client runs.</summary>
     public int Watchers => ((ServiceWatcherProvider)_host.Services.GetRequiredService<IServiceWatcherProvider>()).ActiveWatchers;
@@ -112,6 +127,7 @@ internal sealed partial class LoadClient : IAsyncDisposable
         await Task.WhenAll(_workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _host.StopAsync();
         _host.Dispose();
+        _subchannelCount.Dispose();
         _stop.Dispose();
     }
 
