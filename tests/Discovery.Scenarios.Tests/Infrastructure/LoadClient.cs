@@ -26,8 +26,8 @@ internal sealed partial class LoadClient : IAsyncDisposable
     private readonly Echo.EchoClient _client;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, long> _byInstance = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FirstCall> _firstServed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private Task[] _workers = [];
     private long _calls;
     private long _failed;
