@@ -68,7 +68,10 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
         }
     }
 
-    /// <summary>Applies a watch reply (events, or only a confirmation); <paramref name="healthy"/> clears the problem.</summary>
+    /// <summary>
+    /// Applies a watch reply (events, or only a confirmation); <paramref name="healthy"/> clears the problem. The view's
+    /// revision follows events and progress replies, not a Created reply.
+    /// </summary>
     public void ApplyResponse(WatchResponse response, bool healthy)
     {
         var now = _time.GetUtcNow();
@@ -86,7 +89,15 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
                 }
             }
 
-            _state.Observe(response.Header.Revision);
+            // A Created reply carries etcd's current revision, while the events from the watch's start revision up to
+            // it come in later replies: counting it made the view claim a revision whose events it lacked, and a server
+            // that had just registered then took its own record for deleted and wrote it again (seen under load after
+            // an etcd restart). The listing before the watch already set the revision the view holds.
+            if (!response.Created)
+            {
+                _state.Observe(response.Header.Revision);
+            }
+
             _confirmedAt = now;
             if (healthy)
             {

@@ -90,6 +90,22 @@ public sealed class ServiceViewKeeperTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ApplyResponse_CreatedAtARevisionItsEventsHaveNotReached_KeepsTheListedRevisionUntilTheyArrive()
+    {
+        _keeper.ApplyListing(Listing(3, ("echo/a", "10.0.0.1:80")));
+
+        // A watch from revision 4 is created at etcd's current revision 4; the put at revision 4 comes next.
+        _keeper.ApplyResponse(new WatchResponse { Header = new ResponseHeader { Revision = 4 }, Created = true }, healthy: true);
+        var created = _keeper.Current;
+        _keeper.ApplyResponse(Put(4, "echo/b", "10.0.0.2:80"), healthy: true);
+
+        Assert.Equal(3, created.Revision);
+        Assert.Equal("10.0.0.1:80", Addresses(created));
+        Assert.Equal(4, _keeper.Current.Revision);
+        Assert.Equal("10.0.0.1:80,10.0.0.2:80", Addresses(_keeper.Current));
+    }
+
+    [Fact]
     public void Current_NoConfirmation_AgesWithTheClock()
     {
         _keeper.ApplyListing(Listing(5, ("echo/a", "10.0.0.1:80")));

@@ -39,6 +39,7 @@ internal sealed class EchoServerProcess : IAsyncDisposable
             $"--Discovery:Registration:InstanceId={instanceId}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:EchoServer=Information",
+            "--Logging:LogLevel:Discovery=Information",
         ];
         for (var i = 0; i < etcdUrls.Count; i++)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Discovery.ClientFactory;
 using System.Diagnostics.Metrics;
@@ -9,6 +10,7 @@ using Grpc.Examples.Echo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Discovery.Scenarios.Tests.Infrastructure;
 
@@ -25,6 +27,7 @@ internal sealed partial class LoadClient : IAsyncDisposable
     private readonly Echo.EchoClient _client;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, long> _byInstance = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FirstCall> _firstServed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly MeterListener _subchannelCount = new();
     private Task[] _workers = [];
@@ -60,9 +63,15 @@ internal sealed partial class LoadClient : IAsyncDisposable
     /// <summary>etcd watchers the client runs.</summary>
     public int Watchers => ((ServiceWatcherProvider)_host.Services.GetRequiredService<IServiceWatcherProvider>()).ActiveWatchers;
 
-    public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false)
+    /// <param name="log">Where the client logs (see <see cref="ClientLog"/>); nowhere when null.</param>
+    public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        if (log is not null)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(log);
+        }
+
         var settings = new Dictionary<string, string?>
         {
             ["Discovery:Clients:EchoClient:Service"] = service,
@@ -86,6 +95,9 @@ internal sealed partial class LoadClient : IAsyncDisposable
 
     /// <summary>Calls served by <paramref name="instanceId"/> so far.</summary>
     public long CallsTo(string instanceId) => _byInstance.GetValueOrDefault(instanceId);
+
+    /// <summary>The first call <paramref name="instanceId"/> answered, or null.</summary>
+    public FirstCall? FirstServed(string instanceId) => _firstServed.TryGetValue(instanceId, out var call) ? call : null;
 
     /// <summary>Waits until each of <paramref name="instanceIds"/> served a call, in turn, each within <paramref name="timeout"/>.</summary>
     public async Task WaitServedByEachAsync(IEnumerable<string> instanceIds, TimeSpan timeout)
@@ -136,12 +148,15 @@ internal sealed partial class LoadClient : IAsyncDisposable
         var n = 0L;
         while (!stop.IsCancellationRequested)
         {
+            var sentAt = Stopwatch.GetTimestamp();
             try
             {
                 var reply = await _client.UnaryEchoAsync(
                     new EchoRequest { Message = $"call {++n}" }, new CallOptions(deadline: DateTime.UtcNow + Deadline));
                 var match = FromInstance().Match(reply.Message);
-                _byInstance.AddOrUpdate(match.Success ? match.Groups[1].Value : "unknown", 1, (_, c) => c + 1);
+                var instance = match.Success ? match.Groups[1].Value : "unknown";
+                _firstServed.TryAdd(instance, new FirstCall(sentAt, Stopwatch.GetTimestamp()));
+                _byInstance.AddOrUpdate(instance, 1, (_, c) => c + 1);
             }
             catch (RpcException e)
             {
@@ -157,6 +172,9 @@ internal sealed partial class LoadClient : IAsyncDisposable
     [GeneratedRegex(@"\(from (.+)\)$")]
     private static partial Regex FromInstance();
 }
+
+/// <summary>The first call an instance answered: when it was made and when its reply came (<see cref="Stopwatch"/> timestamps).</summary>
+internal readonly record struct FirstCall(long SentAt, long RepliedAt);
 
 /// <summary>What a load run saw.</summary>
 internal sealed record LoadSummary(long Calls, long Failed, IReadOnlyDictionary<string, long> ByInstance, IReadOnlyDictionary<string, long> Errors)

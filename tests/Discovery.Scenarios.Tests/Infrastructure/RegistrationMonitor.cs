@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -7,7 +8,8 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// <summary>
 /// Watches, separately from the client under test, that the service's keys never go missing: it reads the prefix
 /// every 50 ms and notes a key that is absent, or whose create revision changed (deleted and written again between
-/// two reads, however briefly). Failed reads (an election, etcd down) are skipped, not counted as absence.
+/// two reads, however briefly). Failed reads (an election, etcd down) are skipped, not counted as absence. It also
+/// notes when it first saw each key, so a test can time what follows a registration.
 /// </summary>
 internal sealed class RegistrationMonitor : IAsyncDisposable
 {
@@ -15,6 +17,7 @@ internal sealed class RegistrationMonitor : IAsyncDisposable
     private readonly string _prefix;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, long> _created = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
     private readonly List<string> _problems = [];
     private readonly Lock _lock = new();
     private readonly Task _loop;
@@ -37,6 +40,18 @@ internal sealed class RegistrationMonitor : IAsyncDisposable
             {
                 return [.. _problems];
             }
+        }
+    }
+
+    /// <summary>
+    /// When (a <see cref="Stopwatch"/> timestamp) a read first returned <paramref name="key"/>, or
+    /// null. The first read after etcd came back may lag its return by the client's reconnect backoff (up to 1 s).
+    /// </summary>
+    public long? FirstSeenAt(string key)
+    {
+        lock (_lock)
+        {
+            return _firstSeen.TryGetValue(key, out var at) ? at : null;
         }
     }
 
@@ -65,6 +80,7 @@ internal sealed class RegistrationMonitor : IAsyncDisposable
                 continue;
             }
 
+            var readAt = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _reads);
             var seen = response.Kvs.ToDictionary(kv => kv.Key.ToStringUtf8(), kv => kv.CreateRevision, StringComparer.Ordinal);
             lock (_lock)
@@ -84,6 +100,7 @@ internal sealed class RegistrationMonitor : IAsyncDisposable
                 foreach (var (key, created) in seen)
                 {
                     _created[key] = created;
+                    _firstSeen.TryAdd(key, readAt);
                 }
 
                 foreach (var key in _created.Keys.Except(seen.Keys).ToList())
