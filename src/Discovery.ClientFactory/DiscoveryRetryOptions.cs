@@ -42,9 +42,14 @@ public sealed class DiscoveryRetryOptions
     /// <summary>The most attempts per call, the first included, 2 to 5. Default: 5.</summary>
     public int MaxAttempts { get; set; } = MaxAllowedAttempts;
 
-    /// <summary>The longest pause before the first retry (grpc-dotnet draws it at random under this). Default: 50 ms.</summary>
+    /// <summary>
+    /// The ceiling of the first pause; each pause is drawn at random under its ceiling, and the ceilings double up to
+    /// <see cref="MaxBackoff"/>. grpc-dotnet's policy (<see cref="Unavailable"/>) pauses before its first retry; the
+    /// <see cref="NeverReached"/> retry sends its first retry at once (the refusing instance is already ejected) and
+    /// pauses from the second on. Positive. Default: 50 ms.
+    /// </summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The longest pause between two attempts; pauses double from <see cref="InitialBackoff"/>. Default: 1 s.</summary>
+    /// <summary>The longest pause between two attempts; at least <see cref="InitialBackoff"/>. Default: 1 s.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -8,6 +8,7 @@ using Discovery.ClientFactory.Resolving;
 using Discovery.ClientFactory.Retry;
 using Discovery.ClientFactory.Routing;
 using Discovery.Etcd.DependencyInjection;
+using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
@@ -112,7 +113,8 @@ public static class EtcdHttpClientBuilderExtensions
         // First, so outermost: each retried attempt goes through the routing interceptor again.
         builder.AddInterceptor(provider => new NeverReachedRetryInterceptor(
             provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name).Retry,
-            provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TimeProvider>(),
+            SharedJitterSource.Instance));
 
         builder.AddInterceptor(provider =>
         {

@@ -10,6 +10,7 @@ public sealed class ArchitectureTests
     public static readonly string[] Layers =
     [
         "Discovery.Etcd",
+        "Discovery.Etcd.Retry",
         "Discovery.Etcd.Diagnostics",
         "Discovery.Etcd.Records",
         "Discovery.Etcd.Connection",

@@ -3,6 +3,7 @@ using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Resolving;
 using Discovery.Etcd.Records;
+using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
@@ -162,7 +163,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     {
         var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
         var entry = new Entry(address);
-        AttachSubchannel(entry, record, load, new EndpointHealth(_settings.Services.Time));
+        AttachSubchannel(entry, record, load, new EndpointHealth(_settings.Services.Time, SharedJitterSource.Instance));
         return entry;
     }
 

@@ -1,15 +1,26 @@
+using Discovery.Etcd.Retry;
+
 namespace Discovery.ClientFactory.Ejection;
 
 /// <summary>
 /// Outlier ejection of one instance: a call that fails in transport (connection refused or reset, HTTP/2 errors;
 /// not a gRPC status, not a cancellation) ejects the instance for a backoff that doubles with every ejection in a
-/// row (1 s to 30 s) and resets once a call succeeds. This stops the "black hole" grpc-dotnet can leave: a
-/// subchannel that stays READY while every call on it fails at once, and that p2c would even prefer.
+/// row (1 s to 30 s, see <see cref="Backoff"/>) and resets once a call succeeds. This stops the "black hole"
+/// grpc-dotnet can leave: a subchannel that stays READY while every call on it fails at once, and that p2c would
+/// even prefer.
 /// </summary>
-internal sealed class EndpointHealth(TimeProvider time)
+/// <param name="time">The clock ejections are timed on.</param>
+/// <param name="jitter">The randomness each ejection's length is drawn with.</param>
+internal sealed class EndpointHealth(TimeProvider time, IJitterSource jitter)
 {
-    public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Ejections last 1 s doubling to 30 s, each drawn between 80 % and all of its ceiling. An instance that fails
+    /// fails every client's calls at about the same moment, so without jitter every client would let it back in the
+    /// same instant: in step, with a burst of calls on an instance that may just be coming back. A fifth spreads the
+    /// clients over 200 ms at the first ejection and 6 s at the cap, while still keeping calls off a dead instance
+    /// for nearly the whole backoff (half, as the watcher uses, would double the probing of a dead one at worst).
+    /// </summary>
+    public static readonly ExponentialBackoff Backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), multiplier: 2, jitter: 0.2);
 
     private readonly Lock _lock = new();
     private int _ejections;
@@ -50,8 +61,8 @@ internal sealed class EndpointHealth(TimeProvider time)
                 return null;
             }
 
-            var backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, InitialBackoff.Ticks << Math.Min(_ejections, 10)));
             _ejections++;
+            var backoff = Backoff.DelayBefore(_ejections, jitter);
             Interlocked.Exchange(ref _ejectedUntil, now + (long)(backoff.TotalSeconds * time.TimestampFrequency));
             return backoff;
         }

@@ -1,3 +1,4 @@
+using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -13,13 +14,21 @@ namespace Discovery.ClientFactory.Retry;
 /// Registered before the routing interceptor, so every attempt is routed and tracked anew. With
 /// <see cref="DiscoveryRetryOptions.Unavailable"/> on, grpc-dotnet's policy retries these calls already and this layer
 /// stands aside, so attempts do not multiply.
+/// <para>
+/// The first retry goes at once: the instance that refused the call is already ejected, so the next pick chooses
+/// another. Later retries pause (<see cref="PauseBefore"/>) within <see cref="DiscoveryRetryOptions.InitialBackoff"/>
+/// and <see cref="DiscoveryRetryOptions.MaxBackoff"/>, for when every instance refuses (a whole service restarting).
+/// Not a Polly retry: a pipeline run per call costs allocations on every call, and the call's own attempt counter,
+/// which bounds its attempts, is all the backoff needs.
+/// </para>
 /// </remarks>
-internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options, TimeProvider time) : Interceptor
+internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options, TimeProvider time, IJitterSource jitter) : Interceptor
 {
     private readonly TimeProvider _time = time;
 
-    /// <summary>The pause before the second retry onwards; the first retry goes at once to another instance.</summary>
-    internal static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
+    // Doubling, with full jitter (each pause drawn anywhere under its ceiling) as grpc-dotnet's retry policy draws the
+    // pauses that the same two keys bound when Retry:Unavailable is on.
+    private readonly ExponentialBackoff _backoff = new(options.InitialBackoff, options.MaxBackoff, multiplier: 2, jitter: 1);
 
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
@@ -32,7 +41,14 @@ internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options
             }
             catch (RpcException e) when (ShouldRetry(e, attempt, context.Options))
             {
-                // Sent again at once: the failed instance is already ejected.
+                var pause = PauseBefore(attempt);
+                if (pause > TimeSpan.Zero)
+                {
+                    // The caller chose to block this thread for the whole call; a timer's task needs no thread to
+                    // complete, so waiting on it cannot deadlock.
+                    Task.Delay(pause, _time, context.Options.CancellationToken)
+                        .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+                }
             }
         }
     }
@@ -51,6 +67,9 @@ internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options
     }
 
     private bool IsActive => options.NeverReached && !options.Unavailable;
+
+    /// <summary>The pause before retry <paramref name="retry"/> (1 for the first, which goes at once).</summary>
+    internal TimeSpan PauseBefore(int retry) => retry == 1 ? TimeSpan.Zero : _backoff.DelayBefore(retry - 1, jitter);
 
     private bool ShouldRetry(RpcException e, int attempt, CallOptions callOptions) =>
         IsActive
@@ -119,9 +138,10 @@ internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options
                     call.Dispose();
                 }
 
-                if (attempt > 1)
+                var pause = _owner.PauseBefore(attempt);
+                if (pause > TimeSpan.Zero)
                 {
-                    await Task.Delay(RetryPause, _owner._time, _context.Options.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.Delay(pause, _owner._time, _context.Options.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
                 var next = _continuation(_request, _context);

@@ -1,3 +1,4 @@
+using Discovery.Etcd.Retry;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -45,7 +46,8 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         LeaseKeeperOptions options,
         TimeProvider timeProvider,
         ILogger logger,
-        LeaseKeeperMetrics? metrics = null)
+        LeaseKeeperMetrics? metrics = null,
+        IJitterSource? jitter = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(records);
@@ -63,16 +65,18 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         _logger = logger;
         _metrics = metrics;
         _status = new LeaseKeeperStatus(LeaseKeeperState.Starting, 0, null, 0, null);
+
+        // Polly runs this retry (one execution retried until it works is what its retry strategy is for), but the
+        // pauses come from our backoff through DelayGenerator, so every retry loop of Discovery has one formula.
+        var backoff = new ExponentialBackoff(options.RegisterBackoffStart, options.RegisterBackoffMax, multiplier: 2, jitter: 0.5);
+        var random = jitter ?? SharedJitterSource.Instance;
         _registerPipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(
                     args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
                 MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RegisterBackoffStart,
-                MaxDelay = options.RegisterBackoffMax,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(backoff.DelayBefore(args.AttemptNumber + 1, random)),
                 OnRetry = args =>
                 {
                     OnRegisterFailed(args.Outcome.Exception!);

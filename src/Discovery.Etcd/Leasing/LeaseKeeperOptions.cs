@@ -18,7 +18,10 @@ internal sealed class LeaseKeeperOptions
     /// <summary>The deadline of one grant or write; short, so a re-registration starts soon after etcd is back.</summary>
     public required TimeSpan RequestTimeout { get; init; }
 
-    /// <summary>First and largest pause between re-registration attempts (exponential with jitter in between).</summary>
+    /// <summary>
+    /// The ceilings of the first and the longest pause between re-registration attempts: the ceiling doubles from one
+    /// to the other, and each pause is drawn between half and all of its ceiling.
+    /// </summary>
     public TimeSpan RegisterBackoffStart { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <inheritdoc cref="RegisterBackoffStart"/>

@@ -1,5 +1,6 @@
 using Discovery.Etcd.Connection;
 using Discovery.Etcd.Records;
+using Discovery.Etcd.Retry;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
@@ -22,7 +23,8 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
     private readonly ByteString _rangeEnd;
     private readonly TimeSpan _listTimeout;
     private readonly WatchTimings _timings;
-    private readonly ReconnectBackoff _backoff;
+    private readonly ExponentialBackoff _backoff;
+    private readonly IJitterSource _jitter;
     private readonly TimeProvider _time;
     private readonly WatchMetrics _metrics;
     private readonly ILogger _logger;
@@ -45,7 +47,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         ILoggerFactory loggerFactory,
         TimeProvider time,
         WatchTimings? timings = null,
-        Func<double>? random = null)
+        IJitterSource? jitter = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (ServiceKeys.ValidateServiceName(service) is { } problem)
@@ -62,7 +64,11 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         _rangeEnd = ByteString.CopyFrom(end);
         _timings = timings ?? WatchTimings.Default;
         _listTimeout = TimeSpan.FromTicks(Math.Min(connection.Options.RequestTimeout.Ticks, _timings.HangTimeout.Ticks));
-        _backoff = new ReconnectBackoff(_timings.InitialBackoff, _timings.MaxBackoff, random ?? Random.Shared.NextDouble);
+        // Doubling, each pause drawn between half and all of its ceiling so watchers that lost etcd together do not
+        // return in lockstep. Not a Polly retry: the loop never ends and resets its count mid-attempt, when a watch is
+        // created again, while a Polly retry counts the attempts of one execution.
+        _backoff = new ExponentialBackoff(_timings.InitialBackoff, _timings.MaxBackoff, multiplier: 2, jitter: 0.5);
+        _jitter = jitter ?? SharedJitterSource.Instance;
         _time = time;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<PrefixWatcher>();
@@ -137,7 +143,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
             resyncReason = "reconnect";
             try
             {
-                await Task.Delay(_backoff.DelayBefore(_failures), _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_backoff.DelayBefore(_failures, _jitter), _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

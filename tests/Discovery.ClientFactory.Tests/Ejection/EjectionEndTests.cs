@@ -10,7 +10,7 @@ public sealed class EjectionEndTests
     [Fact]
     public void Timer_FiresOnTime_CallsBackOnce()
     {
-        var health = new EndpointHealth(_clock);
+        var health = new EndpointHealth(_clock, ScriptedJitter.None);
         var ended = 0;
         using var end = new EjectionEnd(_clock, health, health.ReportTransportFailure()!.Value, () => ended++);
 
@@ -26,7 +26,7 @@ public sealed class EjectionEndTests
     {
         // Real timers run on a coarse clock and fire a few milliseconds early; the ejection is still on then.
         var early = new EarlyTimers(_clock, TimeSpan.FromMilliseconds(3));
-        var health = new EndpointHealth(_clock);
+        var health = new EndpointHealth(_clock, ScriptedJitter.None);
         var ended = new List<bool>();
         using var end = new EjectionEnd(early, health, health.ReportTransportFailure()!.Value, () => ended.Add(health.IsEjected));
 
@@ -41,7 +41,7 @@ public sealed class EjectionEndTests
     [Fact]
     public void Dispose_BeforeTheEnd_NeverCallsBack()
     {
-        var health = new EndpointHealth(_clock);
+        var health = new EndpointHealth(_clock, ScriptedJitter.None);
         var ended = 0;
         var end = new EjectionEnd(_clock, health, health.ReportTransportFailure()!.Value, () => ended++);
 
@@ -53,7 +53,7 @@ public sealed class EjectionEndTests
 
     [Fact]
     public void RemainingEjection_NeverEjected_IsZero() =>
-        Assert.Equal(TimeSpan.Zero, new EndpointHealth(_clock).RemainingEjection);
+        Assert.Equal(TimeSpan.Zero, new EndpointHealth(_clock, ScriptedJitter.None).RemainingEjection);
 
     /// <summary>A clock whose timers fire <paramref name="earlyBy"/> before they are due.</summary>
     private sealed class EarlyTimers(FakeTimeProvider clock, TimeSpan earlyBy) : TimeProvider

@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using Discovery.ClientFactory.Retry;
+using Discovery.Testing;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Time.Testing;
@@ -12,7 +13,14 @@ public sealed class NeverReachedRetryInterceptorTests
     private static readonly Method<string, string> Method = new(
         MethodType.Unary, "echo", "UnaryEcho", Marshallers.StringMarshaller, Marshallers.StringMarshaller);
 
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _time;
+    private readonly CountedTimers _timers;
+
+    public NeverReachedRetryInterceptorTests()
+    {
+        _time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _timers = new CountedTimers(_time);
+    }
 
     [Fact]
     public async Task AsyncUnaryCall_FirstAttemptRefused_SendsAgainAndReturnsTheAnswer()
@@ -43,15 +51,69 @@ public sealed class NeverReachedRetryInterceptorTests
         var attempts = new Attempts(Refused(), Refused(), Refused(), Refused());
         var call = Call(new DiscoveryRetryOptions { MaxAttempts = 3 }, attempts);
 
-        // The pause before the second retry runs on the fake clock.
-        while (!call.ResponseAsync.IsCompleted)
-        {
-            _time.Advance(NeverReachedRetryInterceptor.RetryPause);
-            await Task.Yield();
-        }
+        // The pause before the second retry runs on the fake clock: at most InitialBackoff, 50 ms.
+        await _timers.WhenCreatedAsync(1);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
 
         await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
         Assert.Equal(3, attempts.Count);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_EveryAttemptRefused_PausesFollowTheConfiguredBackoff()
+    {
+        var attempts = new Attempts(Refused(), Refused(), Refused(), Refused(), Refused());
+        var options = new DiscoveryRetryOptions { InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromMilliseconds(150) };
+        var call = Call(options, attempts);
+
+        // Ceilings (a draw of 0): 100 ms, then 200 ms capped at 150 ms, twice.
+        var across = new[]
+        {
+            await AcrossPauseAsync(1, TimeSpan.FromMilliseconds(100), attempts),
+            await AcrossPauseAsync(2, TimeSpan.FromMilliseconds(150), attempts),
+            await AcrossPauseAsync(3, TimeSpan.FromMilliseconds(150), attempts),
+        };
+
+        await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(new[] { (true, 3), (true, 4), (true, 5) }, across);
+    }
+
+    [Fact]
+    public async Task BlockingUnaryCall_EveryAttemptRefused_PausesFollowTheConfiguredBackoff()
+    {
+        var attempts = new Attempts(Refused(), Refused(), "answer");
+        var options = new DiscoveryRetryOptions { InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromMilliseconds(150) };
+        var interceptor = new NeverReachedRetryInterceptor(options, _timers, ScriptedJitter.None);
+
+        var call = Task.Run(() => interceptor.BlockingUnaryCall("hi", Context(null), (_, _) => attempts.Next().ResponseAsync.GetAwaiter().GetResult()));
+        var across = await AcrossPauseAsync(1, TimeSpan.FromMilliseconds(100), attempts);
+
+        Assert.Equal("answer", await call);
+        Assert.Equal((true, 3), across);
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 50)]
+    [InlineData(3, 100)]
+    [InlineData(4, 200)]
+    [InlineData(6, 800)]
+    [InlineData(7, 1000)]
+    [InlineData(50, 1000)]
+    public void PauseBefore_DefaultOptionsNoJitter_DoublesFrom50MillisecondsTo1Second(int retry, int expectedMilliseconds)
+    {
+        var interceptor = new NeverReachedRetryInterceptor(new DiscoveryRetryOptions(), _time, ScriptedJitter.None);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), interceptor.PauseBefore(retry));
+    }
+
+    [Fact]
+    public void PauseBefore_HighestDraw_IsNearZero()
+    {
+        // Full jitter, as grpc-dotnet's retry policy draws its pauses: anywhere under the ceiling.
+        var interceptor = new NeverReachedRetryInterceptor(new DiscoveryRetryOptions(), _time, ScriptedJitter.Highest);
+
+        Assert.InRange(interceptor.PauseBefore(4), TimeSpan.Zero, TimeSpan.FromTicks(1));
     }
 
     [Fact]
@@ -89,7 +151,7 @@ public sealed class NeverReachedRetryInterceptorTests
     public void BlockingUnaryCall_FirstAttemptRefused_SendsAgainAndReturnsTheAnswer()
     {
         var attempts = new Attempts(Refused(), "answer");
-        var interceptor = new NeverReachedRetryInterceptor(new DiscoveryRetryOptions(), _time);
+        var interceptor = new NeverReachedRetryInterceptor(new DiscoveryRetryOptions(), _time, ScriptedJitter.None);
 
         var response = interceptor.BlockingUnaryCall("hi", Context(null), (_, _) => attempts.Next().ResponseAsync.GetAwaiter().GetResult());
 
@@ -98,7 +160,23 @@ public sealed class NeverReachedRetryInterceptorTests
     }
 
     private AsyncUnaryCall<string> Call(DiscoveryRetryOptions options, Attempts attempts, DateTime? deadline = null) =>
-        new NeverReachedRetryInterceptor(options, _time).AsyncUnaryCall("hi", Context(deadline), (_, _) => attempts.Next());
+        new NeverReachedRetryInterceptor(options, _timers, ScriptedJitter.None).AsyncUnaryCall("hi", Context(deadline), (_, _) => attempts.Next());
+
+    /// <summary>
+    /// Once pause <paramref name="pauseNumber"/> started, moves the fake clock to 1 ms before it should end, then to
+    /// its end: whether it was still running just before, and the attempts made once it ended.
+    /// </summary>
+    private async Task<(bool RunningJustBefore, int AttemptsAfter)> AcrossPauseAsync(int pauseNumber, TimeSpan pause, Attempts attempts)
+    {
+        await _timers.WhenCreatedAsync(pauseNumber);
+        _time.Advance(pause - TimeSpan.FromMilliseconds(1));
+        var running = _timers.Fired < pauseNumber;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // The first attempt and the immediate first retry come before the first pause.
+        await Eventually.UntilAsync(() => attempts.Count >= pauseNumber + 2, TimeSpan.FromSeconds(5), "the attempt after the pause starts");
+        return (running, attempts.Count);
+    }
 
     private static ClientInterceptorContext<string, string> Context(DateTime? deadline) =>
         new(Method, null, new CallOptions(deadline: deadline));
@@ -111,13 +189,51 @@ public sealed class NeverReachedRetryInterceptorTests
     /// <summary>The outcomes of successive attempts: an exception fails that attempt, a string answers it.</summary>
     private sealed class Attempts(params object[] outcomes)
     {
-        public int Count { get; private set; }
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
 
         public AsyncUnaryCall<string> Next()
         {
-            var outcome = outcomes[Count++];
+            var outcome = outcomes[Interlocked.Increment(ref _count) - 1];
             var response = outcome is Exception e ? Task.FromException<string>(e) : Task.FromResult((string)outcome);
             return new AsyncUnaryCall<string>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
         }
+    }
+
+    /// <summary>
+    /// The fake clock, counting the timers created on it and fired, so a test moves time only once a pause started
+    /// and sees whether it is still running.
+    /// </summary>
+    private sealed class CountedTimers(FakeTimeProvider clock) : TimeProvider
+    {
+        private int _created;
+        private int _fired;
+
+        public int Fired => Volatile.Read(ref _fired);
+
+        public override long TimestampFrequency => clock.TimestampFrequency;
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = clock.CreateTimer(
+                s =>
+                {
+                    Interlocked.Increment(ref _fired);
+                    callback(s);
+                },
+                state,
+                dueTime,
+                period);
+            Interlocked.Increment(ref _created);
+            return timer;
+        }
+
+        public Task WhenCreatedAsync(int count) =>
+            Eventually.UntilAsync(() => Volatile.Read(ref _created) >= count, TimeSpan.FromSeconds(5), $"{count} pause(s) started");
     }
 }

@@ -151,6 +151,23 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_EtcdDown_RetriesBetweenHalfAndAllOfADoublingCeilingFrom100To500Milliseconds()
+    {
+        _api.Reachable = false;
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _api.Count("grant") >= 8, TimeSpan.FromSeconds(5));
+
+        var attempts = _api.Calls.Where(c => c.Kind == "grant").Select(c => c.At).Take(8).ToArray();
+        var gaps = attempts.Skip(1).Zip(attempts, (later, earlier) => later - earlier).ToArray();
+        int[] ceilings = [100, 200, 400, 500, 500, 500, 500];
+        for (var i = 0; i < ceilings.Length; i++)
+        {
+            // The fake clock moves in 10 ms steps, so a pause ends on the step at or after its drawn length.
+            Assert.InRange(gaps[i].TotalMilliseconds, ceilings[i] / 2, ceilings[i] + 10);
+        }
+    }
+
+    [Fact]
     public async Task RequestRewrite_LeaseAlive_WritesRecordsAgainUnderSameLease()
     {
         _keeper.Start();
