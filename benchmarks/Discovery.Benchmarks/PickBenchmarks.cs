@@ -6,6 +6,7 @@ using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
 using Discovery.Etcd.Records;
+using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client.Balancer;
@@ -147,7 +148,7 @@ public class PickBenchmarks
         {
             var address = subchannel.CurrentAddress!.EndPoint;
             var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", 100, null, null));
-            var health = new EndpointHealth(TimeProvider.System);
+            var health = new EndpointHealth(TimeProvider.System, SharedJitterSource.Instance);
             var endpoint = new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime), health, new EjectionTracker(health, _ => { }));
             return new EndpointSnapshot(endpoint, ConnectivityState.Ready, true, null);
         }).ToList();
