@@ -181,9 +181,9 @@ internal sealed partial class EtcdConnection : IDisposable
         _stopping.Dispose();
     }
 
-    // A connection attempt changes the channel's state within ConnectTimeout (it connects, or fails and backs off for at
-    // most MaxReconnectBackoff). A state that stays Connecting or TransientFailure longer is an attempt that hangs (a
-    // black-holed member) or no attempt at all (the grpc-dotnet race above): new addresses make grpc-dotnet cancel
+    // A connection attempt changes the channel's state within ConnectTimeout (it connects, or fails and backs off for
+    // at most MaxReconnectBackoff). A state that stays Connecting or TransientFailure longer is an attempt that hangs
+    // (a black-holed member) or no attempt at all (the grpc-dotnet race above): new addresses make grpc-dotnet cancel
     // whatever runs and start afresh, and leave Ready subchannels and their streams alone.
     private async Task RestartStalledConnectsAsync(CancellationToken cancellationToken)
     {
