@@ -15,12 +15,20 @@ namespace Discovery.Etcd.Connection;
 /// <summary>
 /// One gRPC channel to an etcd cluster, shared by every watcher and lease keeper of the process that uses the same
 /// options. It owns what dotnet-etcd's own constructors do not let us set: a short reconnect backoff, HTTP/2 pings
-/// that detect a hung member, failover between members, TLS with a custom CA, and auth tokens on raw streams.
-/// Calls go through dotnet-etcd's generated clients.
+/// that detect a hung member, failover between members, TLS with a custom CA, auth tokens on raw streams, and a
+/// watchdog that restarts connection attempts that make no progress. Calls go through dotnet-etcd's generated clients.
 /// </summary>
-internal sealed class EtcdConnection : IDisposable
+internal sealed partial class EtcdConnection : IDisposable
 {
+    private static readonly TimeSpan s_maxReconnectBackoff = TimeSpan.FromSeconds(1);
+
     private readonly GrpcChannel _channel;
+    private readonly MemberResolverFactory _members;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger _logger;
+
+    // Never faults (see RestartStalledConnectsAsync); Dispose stops it through _stopping.
+    private readonly Task _watchdog;
     private readonly ServiceProvider _channelServices;
     private readonly X509Certificate2? _clientCertificate;
     private readonly EtcdAuthenticator? _authenticator;
@@ -38,6 +46,7 @@ internal sealed class EtcdConnection : IDisposable
         KeyPrefix = Records.ServiceKeys.NormalizeKeyPrefix(options.KeyPrefix);
         _time = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<EtcdConnection>();
 
         var endpoints = options.Endpoints.Select(e => new Uri(e, UriKind.Absolute)).ToArray();
         UsesTls = endpoints.Any(e => e.Scheme == Uri.UriSchemeHttps);
@@ -45,7 +54,15 @@ internal sealed class EtcdConnection : IDisposable
 
         var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = options.ConnectTimeout,
+            // grpc-dotnet reads this once, while the channel is built, as the limit of a subchannel's whole reconnect
+            // loop (backoff included). When the limit ends a loop, the loop reports Idle, round_robin starts a new one
+            // at once, and that one returns without connecting if the old one has not yet disposed its context (a
+            // race in grpc-dotnet 2.85): the subchannel then stays Connecting with no attempt running, and every
+            // call waits until its deadline, for good. Seen under CPU load after an etcd outage longer than the limit
+            // (a server that never registered again). So the loops get no limit; RestartStalledConnectsAsync ends an
+            // attempt that stalls (a black-holed member) instead, and the limit is set below for the handler's own
+            // HTTP/2 and TLS set-up.
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
             KeepAlivePingDelay = options.KeepAliveInterval,
             KeepAlivePingTimeout = options.KeepAliveInterval,
 
@@ -61,8 +78,9 @@ internal sealed class EtcdConnection : IDisposable
             handler.SslOptions = CreateSslOptions(options.Tls, out _clientCertificate);
         }
 
+        _members = new MemberResolverFactory(addresses);
         var services = new ServiceCollection();
-        services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => addresses));
+        services.AddSingleton<ResolverFactory>(_members);
         services.AddSingleton(loggerFactory);
         _channelServices = services.BuildServiceProvider();
 
@@ -75,11 +93,12 @@ internal sealed class EtcdConnection : IDisposable
             // etcd's auth tokens travel as call credentials, with or without TLS, as etcd's own clients send them.
             UnsafeUseInsecureChannelCallCredentials = true,
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
-            MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+            MaxReconnectBackoff = s_maxReconnectBackoff,
             MaxReceiveMessageSize = null,
             ServiceProvider = _channelServices,
             ServiceConfig = CreateServiceConfig(),
         });
+        handler.ConnectTimeout = options.ConnectTimeout;
 
         var channelInvoker = _channel.CreateCallInvoker();
         if (!string.IsNullOrEmpty(options.Username))
@@ -99,6 +118,7 @@ internal sealed class EtcdConnection : IDisposable
         Watch = new Watch.WatchClient(invoker);
         Lease = new Lease.LeaseClient(invoker);
         Maintenance = new Maintenance.MaintenanceClient(invoker);
+        _watchdog = Task.Run(() => RestartStalledConnectsAsync(_stopping.Token));
     }
 
     /// <summary>The options this connection was made from.</summary>
@@ -152,10 +172,59 @@ internal sealed class EtcdConnection : IDisposable
 
     public void Dispose()
     {
+        // The watchdog only awaits the channel with this token, so it ends at once and never throws.
+        _stopping.Cancel();
         _channel.Dispose();
         _channelServices.Dispose();
         _authenticator?.Dispose();
         _clientCertificate?.Dispose();
+        _stopping.Dispose();
+    }
+
+    // A connection attempt changes the channel's state within ConnectTimeout (it connects, or fails and backs off for
+    // at most MaxReconnectBackoff). A state that stays Connecting or TransientFailure longer is an attempt that hangs
+    // (a black-holed member) or no attempt at all (the grpc-dotnet race above): new addresses make grpc-dotnet cancel
+    // whatever runs and start afresh, and leave Ready subchannels and their streams alone.
+    private async Task RestartStalledConnectsAsync(CancellationToken cancellationToken)
+    {
+        var stallLimit = Options.ConnectTimeout + s_maxReconnectBackoff;
+        try
+        {
+            while (true)
+            {
+                var state = _channel.State;
+                if (state is ConnectivityState.Shutdown)
+                {
+                    return;
+                }
+
+                if (state is not (ConnectivityState.Connecting or ConnectivityState.TransientFailure))
+                {
+                    await _channel.WaitForStateChangedAsync(state, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                using var limit = new CancellationTokenSource(stallLimit, _time);
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+                try
+                {
+                    await _channel.WaitForStateChangedAsync(state, waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Log.ConnectStalled(_logger, state, stallLimit.TotalMilliseconds);
+                    _members.Republish();
+                }
+            }
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed (the channel may throw ObjectDisposedException as well as the token's cancellation).
+        }
+        catch (Exception ex)
+        {
+            Log.WatchdogFailed(_logger, ex);
+        }
     }
 
     private static ServiceConfig CreateServiceConfig()
@@ -227,5 +296,98 @@ internal sealed class EtcdConnection : IDisposable
         }
 
         return ssl;
+    }
+
+    /// <summary>The etcd members as the channel's fixed address list, which can be published again to restart stalled connects.</summary>
+    private sealed class MemberResolverFactory(BalancerAddress[] members) : ResolverFactory
+    {
+        // Only the generation differs between publications: grpc-dotnet then updates each subchannel's address, which
+        // restarts the connect of a subchannel that is not Ready and keeps a Ready one's connection.
+        private static readonly BalancerAttributesKey<int> s_generation = new("discovery.etcd.generation");
+
+        private readonly Lock _gate = new();
+        private readonly List<Action<ResolverResult>> _listeners = [];
+        private int _generation;
+
+        public override string Name => "static";
+
+        public override Resolver Create(ResolverOptions options) => new MemberResolver(this);
+
+        public void Republish()
+        {
+            Action<ResolverResult>[] listeners;
+            lock (_gate)
+            {
+                _generation++;
+                listeners = [.. _listeners];
+            }
+
+            foreach (var listener in listeners)
+            {
+                Publish(listener);
+            }
+        }
+
+        private void Start(Action<ResolverResult> listener)
+        {
+            lock (_gate)
+            {
+                _listeners.Add(listener);
+            }
+
+            Publish(listener);
+        }
+
+        private void Stop(Action<ResolverResult> listener)
+        {
+            lock (_gate)
+            {
+                _listeners.Remove(listener);
+            }
+        }
+
+        // Outside the lock: the listener takes the channel's own lock.
+        private void Publish(Action<ResolverResult> listener)
+        {
+            var generation = Volatile.Read(ref _generation);
+            var addresses = new BalancerAddress[members.Length];
+            for (var i = 0; i < members.Length; i++)
+            {
+                addresses[i] = new BalancerAddress(members[i].EndPoint.Host, members[i].EndPoint.Port);
+                addresses[i].Attributes.Set(s_generation, generation);
+            }
+
+            listener(ResolverResult.ForResult(addresses));
+        }
+
+        private sealed class MemberResolver(MemberResolverFactory members) : Resolver
+        {
+            private Action<ResolverResult>? _listener;
+
+            public override void Start(Action<ResolverResult> listener)
+            {
+                _listener = listener;
+                members.Start(listener);
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (_listener is { } listener)
+                {
+                    members.Stop(listener);
+                }
+
+                base.Dispose(disposing);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "The etcd channel stayed {State} for {LimitMs:0} ms without connecting; restarting its connection attempts")]
+        public static partial void ConnectStalled(ILogger logger, ConnectivityState state, double limitMs);
+
+        [LoggerMessage(2, LogLevel.Error, "The etcd channel's connection watchdog failed; stalled connection attempts are no longer restarted")]
+        public static partial void WatchdogFailed(ILogger logger, Exception exception);
     }
 }

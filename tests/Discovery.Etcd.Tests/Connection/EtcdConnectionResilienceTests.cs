@@ -1,7 +1,11 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Discovery.Etcd.Connection;
+using Discovery.Etcd.Tests.Watching;
 using Discovery.Testing;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Discovery.Etcd.Tests.Connection;
@@ -142,5 +146,121 @@ public sealed class EtcdConnectionResilienceTests(ITestOutputHelper output)
             "a put succeeds within 2 s of the restore");
 
         output.WriteLine($"first put succeeded {restored.ElapsedMilliseconds} ms after the restore");
+    }
+
+    [Fact]
+    public async Task Put_EtcdDownForManyConnectTimeouts_EveryConnectionPutsWithinTwoSecondsOfEtcdAnswering()
+    {
+        // With grpc-dotnet's own connect limit, a 100 ms ConnectTimeout ended and restarted each channel's reconnect
+        // loop about 40 times in this outage, and any restart could leave the channel connecting with no attempt
+        // running (a race in grpc-dotnet), every call then waiting until its deadline, for good. The race needs the
+        // thread ending a loop to be preempted at the wrong moment, so this test did not catch it (0 of 4 runs before
+        // the fix; EtcdIncidentTests with four busy loops did in 3 of 5); it pins the behaviour: the loops now run
+        // until etcd answers, so a short ConnectTimeout neither stalls a channel nor delays its return.
+        await using var node = await EtcdNode.StartAsync();
+        var options = new EtcdOptions { Endpoints = { node.ClientUrl }, ConnectTimeout = TimeSpan.FromMilliseconds(100) };
+        var connections = Enumerable.Range(0, 16).Select(_ => new EtcdConnection(options)).ToArray();
+        try
+        {
+            await Task.WhenAll(connections.Select((c, i) => c.PutAsync($"stall/{i}", "before")));
+            await node.KillAsync();
+
+            var outage = Stopwatch.StartNew();
+            await Task.WhenAll(connections.Select(async (c, i) =>
+            {
+                while (outage.Elapsed < TimeSpan.FromSeconds(6))
+                {
+                    var exception = await Assert.ThrowsAnyAsync<Exception>(() => c.PutAsync($"stall/{i}", "during", TimeSpan.FromMilliseconds(200)));
+                    Assert.True(exception is RpcException or OperationCanceledException, exception.ToString());
+                }
+            }));
+
+            await node.StartAgainAsync();
+            var answering = Stopwatch.StartNew();
+            var stalled = await Task.WhenAll(connections.Select(async (c, i) =>
+            {
+                try
+                {
+                    await Eventually.UntilAsync(() => TryPutAsync(c, $"stall/{i}"), TimeSpan.FromSeconds(2), $"a put through connection {i}");
+                    return false;
+                }
+                catch (EventuallyTimeoutException)
+                {
+                    return true;
+                }
+            }));
+
+            output.WriteLine($"puts checked {answering.ElapsedMilliseconds} ms after etcd answered; {stalled.Count(s => s)} of {connections.Length} connections stalled");
+            Assert.DoesNotContain(true, stalled);
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Connect_AttemptHangs_IsRestartedAfterConnectTimeoutAndOneBackoff()
+    {
+        // A listener whose accept queue is full drops further SYNs, like a black-holed member: the operating system
+        // alone would keep one connect attempt pending for about two minutes.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        var queued = new List<Socket>();
+        try
+        {
+            while (queued.Count < 16)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                queued.Add(socket);
+                using var connectLimit = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await socket.ConnectAsync(endPoint, connectLimit.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            var logs = new TestLoggerProvider(output);
+            using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            var options = new EtcdOptions { Endpoints = { $"http://127.0.0.1:{endPoint.Port}" }, ConnectTimeout = TimeSpan.FromMilliseconds(500) };
+            using var connection = new EtcdConnection(options, loggerFactory);
+            var started = Stopwatch.StartNew();
+            var call = connection.PutAsync("blackhole/key", "x", TimeSpan.FromSeconds(4));
+
+            await Eventually.UntilAsync(() => logs.Count("ConnectStalled") >= 2, TimeSpan.FromSeconds(8), "two stalled attempts restarted");
+
+            output.WriteLine($"two attempts restarted after {started.ElapsedMilliseconds} ms");
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"restarted twice only after {started.ElapsedMilliseconds} ms");
+            await Assert.ThrowsAnyAsync<Exception>(() => call);
+        }
+        finally
+        {
+            foreach (var socket in queued)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    private static async Task<bool> TryPutAsync(EtcdConnection connection, string key)
+    {
+        try
+        {
+            await connection.PutAsync(key, "after", TimeSpan.FromMilliseconds(500));
+            return true;
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 }
