@@ -29,6 +29,7 @@ public class PickBenchmarks
     private ReadySubchannels _ready = null!;
     private SubchannelPicker _builtIn = null!;
     private EtcdPicker _roundRobin = null!;
+    private EtcdPicker _weightedRoundRobin = null!;
     private EtcdPicker _consistentHash = null!;
     private EtcdPicker _powerOfTwo = null!;
     private EtcdPicker _leastRequest = null!;
@@ -49,6 +50,8 @@ public class PickBenchmarks
         _ready = await ReadySubchannels.CreateAsync(3);
         _builtIn = _ready.BuiltInRoundRobinPicker;
         _roundRobin = Build(EtcdPickers.RoundRobin);
+        // Weights 1:2:3 (a six-pick schedule): equal weights would reduce to plain round robin.
+        _weightedRoundRobin = Build(EtcdPickers.WeightedRoundRobin, 100, 200, 300);
         _consistentHash = Build(EtcdPickers.ConsistentHash);
         _powerOfTwo = Build(EtcdPickers.PowerOfTwoChoices);
         _leastRequest = Build(EtcdPickers.LeastRequest);
@@ -82,6 +85,16 @@ public class PickBenchmarks
         CallContext.Current = previous;
         return result.Subchannel;
     }
+
+    [Benchmark(Description = "weighted_round_robin 1:2:3, no routing, pick")]
+    public Subchannel? WeightedRoundRobinPick()
+    {
+        CallContext.Current = CallContext.None;
+        return _weightedRoundRobin.Pick(_context).Subchannel;
+    }
+
+    [Benchmark(Description = "weighted_round_robin 1:2:3, no routing, per call")]
+    public Subchannel? WeightedRoundRobin() => PerCall(_weightedRoundRobin, null, tracksLoad: false);
 
     [Benchmark(Description = "round_robin, version + hash-key headers, per call")]
     public Subchannel? RoundRobinWithRouting() => PerCall(_roundRobin, _routingHeaders, tracksLoad: false);
@@ -138,14 +151,14 @@ public class PickBenchmarks
         return result.Subchannel;
     }
 
-    private EtcdPicker Build(string picker)
+    private EtcdPicker Build(string picker, params int[] weights)
     {
         var options = new EtcdClientOptions { Service = "bench", Picker = picker };
         var services = new PickerServices(TimeProvider.System, SharedRandomSource.Instance, options, new RoundRobinCursor(0));
         var snapshots = _ready.Subchannels.Select((subchannel, i) =>
         {
             var address = subchannel.CurrentAddress!.EndPoint;
-            var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", 100, null, null));
+            var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", weights.Length > 0 ? weights[i] : 100, null, null));
             return new EndpointSnapshot(new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime)), ConnectivityState.Ready, true, null);
         }).ToList();
         return new EtcdPicker(snapshots, new BalancerSettings("bench", null, null, new PickerRegistry([]).Get(picker), services));
