@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Discovery.ClientFactory.Picking;
 
 /// <summary>
@@ -9,8 +11,8 @@ namespace Discovery.ClientFactory.Picking;
 internal static class SmoothWeightedSchedule
 {
     /// <summary>
-    /// The longest period kept. 2^16 entries (256 KiB of indexes) quantise each instance's share to 1/65,536 of the
-    /// picks (0.0015 %), far below what weights written by hand express, and keep the build of the worst case in
+    /// The longest period kept. 2^16 entries (256 KiB of indexes) quantise each instance's share to 1/65,536 of all
+    /// picks (0.0015 %) and keep the build of the worst case in
     /// tens of milliseconds (see <see cref="Interleave"/>). A longer exact period only arises from weights with
     /// large co-prime values: those are scaled down (<see cref="Apportion"/>).
     /// </summary>
@@ -20,28 +22,21 @@ internal static class SmoothWeightedSchedule
     public static int[] Build(ReadOnlySpan<int> weights)
     {
         ArgumentOutOfRangeException.ThrowIfZero(weights.Length);
-        var periodWeights = PeriodWeights(weights);
-        long period = 0;
-        foreach (var weight in periodWeights)
-        {
-            period += weight;
-        }
-
-        return Interleave(periodWeights, (int)period);
+        return Interleave(PeriodWeights(weights));
     }
 
     /// <summary>
     /// The weights divided by their gcd, which changes nothing in nginx's order (every score scales alike) and gives
-    /// the shortest period; scaled down to <see cref="MaxPeriod"/> when that period is still longer.
+    /// the shortest period; scaled down to <see cref="MaxPeriod"/> first when that period is still longer.
     /// </summary>
     private static int[] PeriodWeights(ReadOnlySpan<int> weights)
     {
-        var reduced = new int[weights.Length];
         if (weights.Length >= MaxPeriod)
         {
             // Not one slot per instance left for the weights to share out: plain round robin, weights ignored.
-            Array.Fill(reduced, 1);
-            return reduced;
+            var ones = new int[weights.Length];
+            Array.Fill(ones, 1);
+            return ones;
         }
 
         long total = 0;
@@ -53,17 +48,19 @@ internal static class SmoothWeightedSchedule
             gcd = Gcd(gcd, weight);
         }
 
-        if (total / gcd > MaxPeriod)
+        var periodWeights = total / gcd > MaxPeriod ? Apportion(weights, total, MaxPeriod) : weights.ToArray();
+        gcd = 0;
+        foreach (var weight in periodWeights)
         {
-            return Apportion(weights, total, MaxPeriod);
+            gcd = Gcd(gcd, weight);
         }
 
-        for (var i = 0; i < weights.Length; i++)
+        for (var i = 0; i < periodWeights.Length; i++)
         {
-            reduced[i] = weights[i] / gcd;
+            periodWeights[i] /= gcd;
         }
 
-        return reduced;
+        return periodWeights;
     }
 
     /// <summary>
@@ -123,17 +120,6 @@ internal static class SmoothWeightedSchedule
             scaled[rest[j]]++;
         }
 
-        var gcd = 0;
-        foreach (var weight in scaled)
-        {
-            gcd = Gcd(gcd, weight);
-        }
-
-        for (var i = 0; i < scaled.Length; i++)
-        {
-            scaled[i] /= gcd;
-        }
-
         return scaled;
     }
 
@@ -147,10 +133,16 @@ internal static class SmoothWeightedSchedule
     /// <remarks>
     /// No heap can do this step: scores grow at different rates, so their order changes between picks, not only
     /// when an instance is picked. A heap of per-pick deadlines (stride scheduling) interleaves as well but is not
-    /// nginx's order (it gives a,a,a,b,c,a,a for 5:1:1).
+    /// nginx's order (with passes starting at half a stride it gives a,a,a,b,c,a,a for 5:1:1).
     /// </remarks>
-    private static int[] Interleave(int[] weights, int period)
+    private static int[] Interleave(int[] weights)
     {
+        var period = 0;
+        foreach (var weight in weights)
+        {
+            period += weight;
+        }
+
         var members = new int[weights.Length];
         for (var i = 0; i < members.Length; i++)
         {
@@ -159,66 +151,76 @@ internal static class SmoothWeightedSchedule
 
         // Sorted by weight, then index (the sort of parallel arrays is not stable, so sort the pairs themselves).
         Array.Sort(members, (x, y) => weights[x] != weights[y] ? weights[x].CompareTo(weights[y]) : x.CompareTo(y));
+        var groupWeight = new long[members.Length];
+        var groupStart = new int[members.Length + 1];
         var groups = 0;
         for (var i = 0; i < members.Length; i++)
         {
             if (i == 0 || weights[members[i]] != weights[members[i - 1]])
             {
-                groups++;
-            }
-        }
-
-        var groupWeight = new long[groups];
-        var groupStart = new int[groups + 1];
-        for (int i = 0, g = -1; i < members.Length; i++)
-        {
-            if (i == 0 || weights[members[i]] != weights[members[i - 1]])
-            {
-                g++;
-                groupWeight[g] = weights[members[i]];
-                groupStart[g] = i;
+                groupWeight[groups] = weights[members[i]];
+                groupStart[groups++] = i;
             }
         }
 
         groupStart[groups] = members.Length;
 
         // A group's score at step t is t * weight - period * (full rounds it has been picked), the same for all its
-        // members but the ones already picked this round; its next member is the one the score belongs to.
-        var offset = new long[groups];
+        // members but the ones already picked this round; its next member is the one the score belongs to. One long
+        // holds both, the score in the high half (|score| < 2 * period) and the next member's rank in the low half, so
+        // the highest key is nginx's choice, ties to the lower index included, and a step is one vectorised pass that
+        // adds every group's weight and takes the maximum, then one vectorised search for that key.
+        var keys = new long[groups];
+        var steps = new long[groups];
         var next = new int[groups];
-        var nextMember = new int[groups];
         for (var g = 0; g < groups; g++)
         {
-            nextMember[g] = members[groupStart[g]];
+            keys[g] = Rank(members[groupStart[g]]);
+            steps[g] = groupWeight[g] << 32;
         }
 
         var schedule = new int[period];
-        for (var t = 1; t <= period; t++)
+        var width = Vector<long>.Count;
+        for (var t = 0; t < period; t++)
         {
-            var best = 0;
-            var bestScore = long.MinValue;
-            for (var g = 0; g < groups; g++)
+            var g = 0;
+            var highest = new Vector<long>(long.MinValue);
+            for (; g <= groups - width; g += width)
             {
-                var score = (t * groupWeight[g]) + offset[g];
-                if (score > bestScore || (score == bestScore && nextMember[g] < nextMember[best]))
-                {
-                    best = g;
-                    bestScore = score;
-                }
+                var key = new Vector<long>(keys, g) + new Vector<long>(steps, g);
+                key.CopyTo(keys, g);
+                highest = Vector.Max(highest, key);
             }
 
-            schedule[t - 1] = nextMember[best];
+            var max = long.MinValue;
+            for (var lane = 0; lane < width; lane++)
+            {
+                max = Math.Max(max, highest[lane]);
+            }
+
+            for (; g < groups; g++)
+            {
+                keys[g] += steps[g];
+                max = Math.Max(max, keys[g]);
+            }
+
+            var best = keys.AsSpan(0, groups).IndexOf(max);
+            schedule[t] = members[groupStart[best] + next[best]];
+            var score = max >> 32;
             if (++next[best] == groupStart[best + 1] - groupStart[best])
             {
                 next[best] = 0;
-                offset[best] -= period;
+                score -= period;
             }
 
-            nextMember[best] = members[groupStart[best] + next[best]];
+            keys[best] = (score << 32) | Rank(members[groupStart[best] + next[best]]);
         }
 
         return schedule;
     }
+
+    /// <summary>Higher for a lower instance index, below 2^31: the low half of a key.</summary>
+    private static long Rank(int member) => int.MaxValue - member;
 
     private static int Gcd(int a, int b)
     {
