@@ -31,6 +31,7 @@ public class PickBenchmarks
     private ReadySubchannels _ready = null!;
     private SubchannelPicker _builtIn = null!;
     private DiscoveryPicker _roundRobin = null!;
+    private DiscoveryPicker _weightedRoundRobin = null!;
     private DiscoveryPicker _consistentHash = null!;
     private DiscoveryPicker _powerOfTwo = null!;
     private DiscoveryPicker _leastRequest = null!;
@@ -51,6 +52,8 @@ public class PickBenchmarks
         _ready = await ReadySubchannels.CreateAsync(3);
         _builtIn = _ready.BuiltInRoundRobinPicker;
         _roundRobin = Build(DiscoveryPickers.RoundRobin);
+        // Weights 1:2:3 (a six-pick schedule): equal weights would reduce to plain round robin.
+        _weightedRoundRobin = Build(DiscoveryPickers.WeightedRoundRobin, 100, 200, 300);
         _consistentHash = Build(DiscoveryPickers.ConsistentHash);
         _powerOfTwo = Build(DiscoveryPickers.PowerOfTwoChoices);
         _leastRequest = Build(DiscoveryPickers.LeastRequest);
@@ -84,6 +87,16 @@ public class PickBenchmarks
         CallContext.Current = previous;
         return result.Subchannel;
     }
+
+    [Benchmark(Description = "weighted_round_robin 1:2:3, no routing, pick")]
+    public Subchannel? WeightedRoundRobinPick()
+    {
+        CallContext.Current = CallContext.None;
+        return _weightedRoundRobin.Pick(_context).Subchannel;
+    }
+
+    [Benchmark(Description = "weighted_round_robin 1:2:3, no routing, per call")]
+    public Subchannel? WeightedRoundRobin() => PerCall(_weightedRoundRobin, null, tracksLoad: false);
 
     [Benchmark(Description = "round_robin, version + hash-key headers, per call")]
     public Subchannel? RoundRobinWithRouting() => PerCall(_roundRobin, _routingHeaders, tracksLoad: false);
@@ -140,14 +153,14 @@ public class PickBenchmarks
         return result.Subchannel;
     }
 
-    private DiscoveryPicker Build(string picker)
+    private DiscoveryPicker Build(string picker, params int[] weights)
     {
         var options = new EtcdClientOptions { Service = "bench", Picker = picker };
         var services = new PickerServices(TimeProvider.System, SharedRandomSource.Instance, options, new RoundRobinCursor(0));
         var snapshots = _ready.Subchannels.Select((subchannel, i) =>
         {
             var address = subchannel.CurrentAddress!.EndPoint;
-            var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", 100, null, null));
+            var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", weights.Length > 0 ? weights[i] : 100, null, null));
             var health = new EndpointHealth(TimeProvider.System, SharedJitterSource.Instance);
             var endpoint = new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime), health, new EjectionTracker(health, _ => { }));
             return new EndpointSnapshot(endpoint, ConnectivityState.Ready, true, null);

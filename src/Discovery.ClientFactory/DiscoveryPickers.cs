@@ -25,7 +25,12 @@ public static class DiscoveryPickers
     /// <summary>Of two random instances, the one with fewer calls in flight.</summary>
     public const string LeastRequest = "least_request";
 
-    /// <summary>Smooth weighted round robin (as nginx does it) on each instance's <c>weight</c> metadata.</summary>
+    /// <summary>
+    /// Smooth weighted round robin (in nginx's order) on each instance's <c>weight</c> metadata. Shares are exact
+    /// while the weights' total divided by their gcd is at most 65,536; beyond, the weights are scaled down to 65,536
+    /// slots, every instance keeping at least one: a share is then within one slot (1/65,536 of the calls) of exact,
+    /// besides what instances worth less than a slot take by being raised to one.
+    /// </summary>
     public const string WeightedRoundRobin = "weighted_round_robin";
 
     /// <summary>

@@ -40,7 +40,7 @@ internal sealed class PickerRegistry
             timesCalls: true,
             (e, s) => new PowerOfTwoChoicesPicker(e, s.Random, s.Options.P2cForcePickInterval)),
         PickerDefinition.ForLoadTracking(DiscoveryPickers.LeastRequest, timesCalls: false, (e, s) => new LeastRequestPicker(e, s.Random)),
-        PickerDefinition.ForBuiltIn(DiscoveryPickers.WeightedRoundRobin, (e, _) => new WeightedRoundRobinPicker(e)),
+        PickerDefinition.ForBuiltIn(DiscoveryPickers.WeightedRoundRobin, (e, s) => new WeightedRoundRobinPicker(e, s.Cursor)),
         PickerDefinition.ForBuiltIn(DiscoveryPickers.ConsistentHash, (e, s) => new ConsistentHashPicker(e, s.Random)),
     ];
 }
