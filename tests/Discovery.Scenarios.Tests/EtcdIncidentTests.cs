@@ -65,29 +65,47 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
         await client.WaitServedByEachAsync(["s1", "s2", "s3", "s4"], TimeSpan.FromSeconds(20));
 
         var hangs = new List<MemberHang>();
-        for (var round = 0; round < ScenarioLength.MemberHangRounds; round++)
+        try
         {
-            var notYet = cluster.Members.ToList();
-            while (notYet.Count > 0)
+            await HangEachMemberAsync();
+        }
+        catch (Exception)
+        {
+            output.WriteLine($"hangs: {string.Join("; ", hangs)}; losses: {string.Join("; ", records.Losses)}; watch: {records.DescribeStreams()}");
+            foreach (var id in servers.Live.Except(["s1", "s2", "s3", "s4"]))
             {
-                // The leader whenever it was not hung yet in this round: a leader's hang is the one etcd mishandles.
-                var leader = await cluster.FindLeaderAsync();
-                var member = notYet.Contains(leader) ? leader : notYet[0];
-                notYet.Remove(member);
+                output.WriteLine($"--- {id} ---{Environment.NewLine}{string.Join(Environment.NewLine, servers[id].Process.StandardOutputLines)}");
+            }
 
-                // Stamped before the signals, so a loss racing a signal counts against us, never for us.
-                var pausedAt = records.Now;
-                member.Pause();
-                var late = servers.StartUnregistered($"s{5 + hangs.Count}");
-                await Eventually.UntilAsync(() => records.Holds(late.Address), hangLength, $"{late.InstanceId} registered while {member.Name} hangs");
-                await client.WaitServedByAsync(late.InstanceId, hangLength);
-                await Eventually.UntilAsync(() => records.Now - pausedAt >= hangLength, hangLength + TimeSpan.FromSeconds(5), $"{member.Name} hanging for {hangLength.TotalSeconds:0} s");
-                var resumedAt = records.Now;
-                member.Resume();
-                hangs.Add(new MemberHang(member, member == leader, pausedAt, resumedAt));
+            throw;
+        }
 
-                // A resumed ex-leader revokes the leases it takes for expired at once: let that land before the next hang.
-                await Eventually.UntilAsync(() => records.Now - resumedAt >= settle, settle + TimeSpan.FromSeconds(5), $"{member.Name} running again for {settle.TotalSeconds:0} s");
+        async Task HangEachMemberAsync()
+        {
+            for (var round = 0; round < ScenarioLength.MemberHangRounds; round++)
+            {
+                var notYet = cluster.Members.ToList();
+                while (notYet.Count > 0)
+                {
+                    // The leader whenever it was not hung yet in this round: a leader's hang is the one etcd mishandles.
+                    var leader = await cluster.FindLeaderAsync();
+                    var member = notYet.Contains(leader) ? leader : notYet[0];
+                    notYet.Remove(member);
+
+                    // Stamped before the signals, so a loss racing a signal counts against us, never for us.
+                    var pausedAt = records.Now;
+                    member.Pause();
+                    var late = servers.StartUnregistered($"s{5 + hangs.Count}");
+                    await Eventually.UntilAsync(() => records.Holds(late.Address), hangLength, $"{late.InstanceId} registered while {member.Name} hangs");
+                    await client.WaitServedByAsync(late.InstanceId, hangLength);
+                    await Eventually.UntilAsync(() => records.Now - pausedAt >= hangLength, hangLength + TimeSpan.FromSeconds(5), $"{member.Name} hanging for {hangLength.TotalSeconds:0} s");
+                    var resumedAt = records.Now;
+                    member.Resume();
+                    hangs.Add(new MemberHang(member, member == leader, pausedAt, resumedAt));
+
+                    // A resumed ex-leader revokes the leases it takes for expired at once: let that land before the next hang.
+                    await Eventually.UntilAsync(() => records.Now - resumedAt >= settle, settle + TimeSpan.FromSeconds(5), $"{member.Name} running again for {settle.TotalSeconds:0} s");
+                }
             }
         }
 

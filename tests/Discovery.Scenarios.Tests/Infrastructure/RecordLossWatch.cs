@@ -25,6 +25,7 @@ internal sealed class RecordLossWatch : IAsyncDisposable
     private readonly Dictionary<string, RecordLoss> _open = new(StringComparer.Ordinal);
     private readonly List<RecordLoss> _closed = [];
     private readonly List<EtcdConnection> _connections = [];
+    private readonly Dictionary<string, string> _streams = new(StringComparer.Ordinal);
     private readonly Task[] _loops;
     private int _watching;
 
@@ -82,6 +83,15 @@ internal sealed class RecordLossWatch : IAsyncDisposable
         return watch;
     }
 
+    /// <summary>Where each member's watch stands, for a failure message.</summary>
+    public string DescribeStreams()
+    {
+        lock (_lock)
+        {
+            return string.Join("; ", _streams.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
+        }
+    }
+
     /// <summary>True when the service's key for <paramref name="address"/> exists (as far as the watch saw).</summary>
     public bool Holds(string address)
     {
@@ -115,8 +125,12 @@ internal sealed class RecordLossWatch : IAsyncDisposable
 
         var next = startRevision;
         var created = false;
+        var attempts = 0;
+        string? lastError = null;
         while (!stop.IsCancellationRequested)
         {
+            attempts++;
+            Note(url, $"attempt {attempts} from rev {next} at +{Now.TotalSeconds:0.000} s, last error {lastError ?? "none"}");
             try
             {
                 using var call = connection.Watch.Watch(connection.StreamOptions(stop));
@@ -149,16 +163,27 @@ internal sealed class RecordLossWatch : IAsyncDisposable
                         Apply(revision.Key, revision);
                         next = revision.Key + 1;
                     }
+
+                    Note(url, $"attempt {attempts}, next rev {next}, last reply at +{Now.TotalSeconds:0.000} s");
                 }
             }
             catch (Exception e) when (!stop.IsCancellationRequested && e is RpcException or IOException or InvalidOperationException)
             {
+                lastError = $"{e.GetType().Name} at +{Now.TotalSeconds:0.000} s: {e.Message}";
                 await Task.Delay(TimeSpan.FromMilliseconds(100), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
+        }
+    }
+
+    private void Note(string url, string state)
+    {
+        lock (_lock)
+        {
+            _streams[url] = state;
         }
     }
 
