@@ -34,7 +34,6 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private long _leaseId;
     private long _lastConfirmedTicks;
     private long _recordsRevision;
-    private int _failedAttempts;
     private volatile LeaseKeeperStatus _status;
     private bool _registeredOnce;
     private DateTimeOffset _lastRewriteAt = DateTimeOffset.MinValue;
@@ -220,13 +219,13 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             {
                 if (Interlocked.Read(ref self._leaseId) == 0)
                 {
-                    var granted = await self._api.GrantAsync((long)self._options.Ttl.TotalSeconds, self.AttemptTimeout(self._options.RequestTimeout), ct).ConfigureAwait(false);
+                    var granted = await self._api.GrantAsync((long)self._options.Ttl.TotalSeconds, self._options.RequestTimeout, ct).ConfigureAwait(false);
                     Interlocked.Exchange(ref self._leaseId, granted);
                 }
 
                 try
                 {
-                    var revision = await self._api.PutAllAsync(Interlocked.Read(ref self._leaseId), self._records, self.AttemptTimeout(self._options.RequestTimeout), ct).ConfigureAwait(false);
+                    var revision = await self._api.PutAllAsync(Interlocked.Read(ref self._leaseId), self._records, self._options.RequestTimeout, ct).ConfigureAwait(false);
                     Interlocked.Exchange(ref self._recordsRevision, revision);
                 }
                 catch (LeaseNotFoundException)
@@ -268,7 +267,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         var leaseId = Interlocked.Read(ref _leaseId);
         try
         {
-            var revision = await _api.PutAllAsync(leaseId, _records, AttemptTimeout(_options.RequestTimeout), cancellationToken).ConfigureAwait(false);
+            var revision = await _api.PutAllAsync(leaseId, _records, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _recordsRevision, revision);
         }
         catch (LeaseNotFoundException ex)
@@ -296,7 +295,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         long ttl;
         try
         {
-            ttl = await _api.KeepAliveAsync(leaseId, AttemptTimeout(_options.ReplyTimeout), cancellationToken).ConfigureAwait(false);
+            ttl = await _api.KeepAliveAsync(leaseId, _options.ReplyTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -323,7 +322,6 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
     private void OnRegisterFailed(Exception exception)
     {
-        _failedAttempts++;
         // Before the first registration etcd is merely away; after it, re-registering means the records are gone.
         var state = _registeredOnce ? LeaseKeeperState.Lost : LeaseKeeperState.Retrying;
         if (state != _status.State && !_registeredOnce)
@@ -340,7 +338,6 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
     private void Unreachable(Exception exception)
     {
-        _failedAttempts++;
         var state = ConfirmedWithinTtl() ? LeaseKeeperState.Retrying : LeaseKeeperState.Lost;
         if (state != _status.State)
         {
@@ -364,18 +361,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         SetStatus(LeaseKeeperState.Lost, reason);
     }
 
-    private void Confirmed()
-    {
-        _failedAttempts = 0;
-        Interlocked.Exchange(ref _lastConfirmedTicks, _time.GetUtcNow().UtcTicks);
-    }
-
-    /// <summary>The deadline of the next attempt: short after a success, doubling with each failure up to <paramref name="max"/>.</summary>
-    private TimeSpan AttemptTimeout(TimeSpan max)
-    {
-        var timeout = _options.FirstAttemptTimeout * Math.Pow(2, Math.Min(_failedAttempts, 16));
-        return timeout < max ? timeout : max;
-    }
+    private void Confirmed() => Interlocked.Exchange(ref _lastConfirmedTicks, _time.GetUtcNow().UtcTicks);
 
     private bool ConfirmedWithinTtl()
     {
