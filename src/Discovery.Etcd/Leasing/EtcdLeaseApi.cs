@@ -23,19 +23,21 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         _timeProvider = timeProvider;
     }
 
-    public async Task<long> GrantAsync(long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task GrantAsync(long leaseId, long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
             var response = await _connection.Lease.LeaseGrantAsync(
-                new LeaseGrantRequest { TTL = ttlSeconds },
+                new LeaseGrantRequest { ID = leaseId, TTL = ttlSeconds },
                 _connection.UnaryOptions(cancellationToken, timeout)).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(response.Error))
             {
                 throw new InvalidOperationException($"etcd refused the lease: {response.Error}");
             }
-
-            return response.ID;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && ex.Status.Detail.Contains("lease already exists", StringComparison.Ordinal))
+        {
+            // An earlier attempt with this id (hedged, retried, or timed out after etcd applied it) granted it.
         }
         catch (RpcException ex)
         {

@@ -34,6 +34,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private int _rewriteRequested;
     private Task? _loop;
     private long _leaseId;
+    private long _pendingLeaseId;
     private long _lastConfirmedTicks;
     private long _recordsRevision;
     private volatile LeaseKeeperStatus _status;
@@ -221,12 +222,26 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             {
                 if (Interlocked.Read(ref self._leaseId) == 0)
                 {
-                    // A hedged grant that loses may still create a lease; nothing is written under it, so it expires unused.
-                    var granted = await self.HedgeAsync(
-                        (timeout, token) => self._api.GrantAsync((long)self._options.Ttl.TotalSeconds, timeout, token),
+                    // The id is ours and kept until a grant succeeds, so hedged attempts, the channel's retries and a
+                    // grant that timed out after etcd applied it all name one lease: a hung member's stale lessor
+                    // then holds no orphans to revoke (an ex-leader sends at most 16 revokes at a time, each waiting
+                    // 7 s, so a long list reaches the cluster seconds after it resumed).
+                    if (self._pendingLeaseId == 0)
+                    {
+                        self._pendingLeaseId = NewLeaseId();
+                    }
+
+                    var leaseId = self._pendingLeaseId;
+                    await self.HedgeAsync(
+                        async (timeout, token) =>
+                        {
+                            await self._api.GrantAsync(leaseId, (long)self._options.Ttl.TotalSeconds, timeout, token).ConfigureAwait(false);
+                            return leaseId;
+                        },
                         self._options.RequestTimeout,
                         ct).ConfigureAwait(false);
-                    Interlocked.Exchange(ref self._leaseId, granted);
+                    self._pendingLeaseId = 0;
+                    Interlocked.Exchange(ref self._leaseId, leaseId);
                 }
 
                 try
@@ -328,6 +343,9 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         return _options.RenewInterval;
     }
+
+    // Positive and random: etcd takes any id but 0, and ids of its own choosing are unique per member, not random.
+    private static long NewLeaseId() => Random.Shared.NextInt64(1, long.MaxValue);
 
     // The write holds only puts of our own values under one lease, so a second copy of it changes nothing.
     private Task<long> PutAllHedgedAsync(long leaseId, CancellationToken cancellationToken) =>

@@ -13,7 +13,6 @@ internal sealed class FakeLeaseApi : ILeaseApi
     private readonly Dictionary<string, (byte[] Value, long Lease)> _records = new(StringComparer.Ordinal);
     private readonly List<Call> _calls = [];
     private readonly Dictionary<string, int> _hangNext = new(StringComparer.Ordinal);
-    private long _nextLease = 100;
     private long _revision = 1;
     private int _inFlight;
 
@@ -87,14 +86,24 @@ internal sealed class FakeLeaseApi : ILeaseApi
         }
     }
 
-    public async Task<long> GrantAsync(long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task GrantAsync(long leaseId, long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await EnterAsync("grant", 0, timeout, cancellationToken);
+        await EnterAsync("grant", leaseId, timeout, cancellationToken);
         lock (_gate)
         {
-            var id = _nextLease++;
-            _leases.Add(id);
-            return id;
+            _leases.Add(leaseId);
+        }
+    }
+
+    /// <summary>How many leases etcd holds.</summary>
+    public int LeaseCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leases.Count;
+            }
         }
     }
 

@@ -172,6 +172,20 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_GrantHedgedAndRetried_NamesOneLeaseSoNoneIsLeftUnused()
+    {
+        _api.HangNext("grant", 4);
+        _keeper.Start();
+
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(3));
+
+        var grants = _api.Calls.Where(c => c.Kind == "grant").ToArray();
+        Assert.True(grants.Length > 4, $"{grants.Length} grant attempts");
+        Assert.All(grants, g => Assert.Equal(_keeper.Status.LeaseId, g.Lease));
+        Assert.Equal(1, _api.LeaseCount);
+    }
+
+    [Fact]
     public async Task Renew_EtcdAnswersWithinHedgeDelay_SendsNoSecondAttempt()
     {
         _api.Latency = HedgeDelay - TimeSpan.FromMilliseconds(50);
