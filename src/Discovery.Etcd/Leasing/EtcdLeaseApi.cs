@@ -152,10 +152,14 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
     // The stream that answered last is kept for the next renewal, so while members answer no stream is opened.
     private void Keep(KeepAliveStream stream)
     {
-        if (Interlocked.CompareExchange(ref _idle, stream, null) is not null || _disposed)
+        if (Interlocked.CompareExchange(ref _idle, stream, null) is not null)
         {
-            // Another attempt's stream is kept already, or the keeper is gone.
-            Interlocked.CompareExchange(ref _idle, null, stream);
+            // Another attempt's stream is kept already.
+            stream.Dispose();
+        }
+        else if (_disposed && Interlocked.CompareExchange(ref _idle, null, stream) == stream)
+        {
+            // Disposed meanwhile, and Dispose did not take this stream itself.
             stream.Dispose();
         }
     }
