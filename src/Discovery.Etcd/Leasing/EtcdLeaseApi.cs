@@ -6,16 +6,16 @@ using Grpc.Core;
 namespace Discovery.Etcd.Leasing;
 
 /// <summary>
-/// <see cref="ILeaseApi"/> over a shared <see cref="EtcdConnection"/>. Keep-alives go over one raw bidirectional
-/// stream that is reopened after any failure, because dotnet-etcd's own keep-alive helpers never reconnect.
-/// Used by one <see cref="LeaseKeeper"/> loop at a time (not thread-safe for concurrent keep-alives).
+/// <see cref="ILeaseApi"/> over a shared <see cref="EtcdConnection"/>. Keep-alives go over raw bidirectional streams
+/// (dotnet-etcd's own keep-alive helpers never reconnect): one is kept while it answers, a failed one is closed, and
+/// concurrent (hedged) keep-alives each get a stream of their own, the one that answers being kept.
 /// </summary>
 internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
 {
     private readonly EtcdConnection _connection;
     private readonly TimeProvider _timeProvider;
-    private AsyncDuplexStreamingCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse>? _keepAlive;
-    private CancellationTokenSource? _keepAliveLifetime;
+    private KeepAliveStream? _idle;
+    private volatile bool _disposed;
 
     public EtcdLeaseApi(EtcdConnection connection, TimeProvider timeProvider)
     {
@@ -23,19 +23,21 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         _timeProvider = timeProvider;
     }
 
-    public async Task<long> GrantAsync(long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task GrantAsync(long leaseId, long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
             var response = await _connection.Lease.LeaseGrantAsync(
-                new LeaseGrantRequest { TTL = ttlSeconds },
+                new LeaseGrantRequest { ID = leaseId, TTL = ttlSeconds },
                 _connection.UnaryOptions(cancellationToken, timeout)).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(response.Error))
             {
                 throw new InvalidOperationException($"etcd refused the lease: {response.Error}");
             }
-
-            return response.ID;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && ex.Status.Detail.Contains("lease already exists", StringComparison.Ordinal))
+        {
+            // An earlier attempt with this id (hedged, retried, or timed out after etcd applied it) granted it.
         }
         catch (RpcException ex)
         {
@@ -80,15 +82,18 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
     {
         using var deadline = new CancellationTokenSource(timeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+
+        // The kept stream when it is free; a hedged attempt beside it gets a stream of its own, on the next member.
+        var stream = Interlocked.Exchange(ref _idle, null) ?? KeepAliveStream.Open(_connection);
         try
         {
-            var call = OpenKeepAlive();
-            await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = leaseId }, linked.Token).ConfigureAwait(false);
-            while (await call.ResponseStream.MoveNext(linked.Token).ConfigureAwait(false))
+            await stream.Call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = leaseId }, linked.Token).ConfigureAwait(false);
+            while (await stream.Call.ResponseStream.MoveNext(linked.Token).ConfigureAwait(false))
             {
-                var reply = call.ResponseStream.Current;
+                var reply = stream.Call.ResponseStream.Current;
                 if (reply.ID == leaseId)
                 {
+                    Keep(stream);
                     return reply.TTL;
                 }
             }
@@ -98,7 +103,7 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Any failure leaves the stream in an unknown state (a reply may still be in flight): start afresh.
-            CloseKeepAlive();
+            stream.Dispose();
             if (ex is RpcException rpc)
             {
                 _connection.ReportFailure(rpc);
@@ -113,7 +118,8 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         }
         catch
         {
-            CloseKeepAlive();
+            // Cancelled, also when a hedged attempt beside this one won: this stream may sit on a hung member.
+            stream.Dispose();
             throw;
         }
     }
@@ -137,28 +143,50 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         }
     }
 
-    public void Dispose() => CloseKeepAlive();
-
-    private AsyncDuplexStreamingCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> OpenKeepAlive()
+    public void Dispose()
     {
-        if (_keepAlive is { } open)
-        {
-            return open;
-        }
-
-        _keepAliveLifetime = new CancellationTokenSource();
-        _keepAlive = _connection.Lease.LeaseKeepAlive(_connection.StreamOptions(_keepAliveLifetime.Token));
-        return _keepAlive;
+        _disposed = true;
+        Interlocked.Exchange(ref _idle, null)?.Dispose();
     }
 
-    private void CloseKeepAlive()
+    // The stream that answered last is kept for the next renewal, so while members answer no stream is opened.
+    private void Keep(KeepAliveStream stream)
     {
-        var lifetime = _keepAliveLifetime;
-        var call = _keepAlive;
-        _keepAlive = null;
-        _keepAliveLifetime = null;
-        lifetime?.Cancel();
-        call?.Dispose();
-        lifetime?.Dispose();
+        if (Interlocked.CompareExchange(ref _idle, stream, null) is not null)
+        {
+            // Another attempt's stream is kept already.
+            stream.Dispose();
+        }
+        else if (_disposed && Interlocked.CompareExchange(ref _idle, null, stream) == stream)
+        {
+            // Disposed meanwhile, and Dispose did not take this stream itself.
+            stream.Dispose();
+        }
+    }
+
+    private sealed class KeepAliveStream : IDisposable
+    {
+        private readonly CancellationTokenSource _lifetime;
+
+        private KeepAliveStream(CancellationTokenSource lifetime, AsyncDuplexStreamingCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> call)
+        {
+            _lifetime = lifetime;
+            Call = call;
+        }
+
+        public AsyncDuplexStreamingCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> Call { get; }
+
+        public static KeepAliveStream Open(EtcdConnection connection)
+        {
+            var lifetime = new CancellationTokenSource();
+            return new KeepAliveStream(lifetime, connection.Lease.LeaseKeepAlive(connection.StreamOptions(lifetime.Token)));
+        }
+
+        public void Dispose()
+        {
+            _lifetime.Cancel();
+            Call.Dispose();
+            _lifetime.Dispose();
+        }
     }
 }

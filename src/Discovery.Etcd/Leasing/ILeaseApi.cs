@@ -7,8 +7,11 @@ namespace Discovery.Etcd.Leasing;
 /// </summary>
 internal interface ILeaseApi
 {
-    /// <summary>Grants a lease of <paramref name="ttlSeconds"/> and returns its id.</summary>
-    Task<long> GrantAsync(long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>
+    /// Grants the lease <paramref name="leaseId"/> (chosen by the caller, so a repeated or hedged grant makes no
+    /// second lease) of <paramref name="ttlSeconds"/>; a lease of that id that exists already counts as granted.
+    /// </summary>
+    Task GrantAsync(long leaseId, long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>Writes every record under <paramref name="leaseId"/> in one transaction; returns etcd's revision after it.</summary>
     Task<long> PutAllAsync(long leaseId, IReadOnlyList<LeaseRecord> records, TimeSpan timeout, CancellationToken cancellationToken);

@@ -16,7 +16,9 @@ namespace Discovery.Etcd.Leasing;
 /// means the records are still there, 0 means the lease is gone (expired while we were cut off, revoked, or etcd
 /// lost its data) and a new lease is granted and every record written again, retrying with backoff until it works.
 /// <see cref="RequestRewrite"/> (the own-keys watch saw a record deleted or overwritten) writes them again under
-/// the current lease. It never gives up and never throws out of its loop; it logs once per state change.
+/// the current lease. Every grant, write and keep-alive is hedged (<see cref="HedgedCall"/>), so one that lands on a
+/// hung cluster member is answered by another after <see cref="LeaseKeeperOptions.HedgeDelay"/> instead of waiting
+/// out its deadline. It never gives up and never throws out of its loop; it logs once per state change.
 /// </remarks>
 internal sealed partial class LeaseKeeper : IAsyncDisposable
 {
@@ -33,6 +35,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private int _rewriteRequested;
     private Task? _loop;
     private long _leaseId;
+    private long _pendingLeaseId;
     private long _lastConfirmedTicks;
     private long _recordsRevision;
     private volatile LeaseKeeperStatus _status;
@@ -223,13 +226,31 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             {
                 if (Interlocked.Read(ref self._leaseId) == 0)
                 {
-                    var granted = await self._api.GrantAsync((long)self._options.Ttl.TotalSeconds, self._options.RequestTimeout, ct).ConfigureAwait(false);
-                    Interlocked.Exchange(ref self._leaseId, granted);
+                    // The id is ours and kept until a grant succeeds, so hedged attempts, the channel's retries and a
+                    // grant that timed out after etcd applied it all name one lease: a hung member's stale lessor
+                    // then holds no orphans to revoke (an ex-leader sends at most 16 revokes at a time, each waiting
+                    // 7 s, so a long list reaches the cluster seconds after it resumed).
+                    if (self._pendingLeaseId == 0)
+                    {
+                        self._pendingLeaseId = NewLeaseId();
+                    }
+
+                    var leaseId = self._pendingLeaseId;
+                    await self.HedgeAsync(
+                        async (timeout, token) =>
+                        {
+                            await self._api.GrantAsync(leaseId, (long)self._options.Ttl.TotalSeconds, timeout, token).ConfigureAwait(false);
+                            return leaseId;
+                        },
+                        self._options.RequestTimeout,
+                        ct).ConfigureAwait(false);
+                    self._pendingLeaseId = 0;
+                    Interlocked.Exchange(ref self._leaseId, leaseId);
                 }
 
                 try
                 {
-                    var revision = await self._api.PutAllAsync(Interlocked.Read(ref self._leaseId), self._records, self._options.RequestTimeout, ct).ConfigureAwait(false);
+                    var revision = await self.PutAllHedgedAsync(Interlocked.Read(ref self._leaseId), ct).ConfigureAwait(false);
                     Interlocked.Exchange(ref self._recordsRevision, revision);
                 }
                 catch (LeaseNotFoundException)
@@ -271,7 +292,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         var leaseId = Interlocked.Read(ref _leaseId);
         try
         {
-            var revision = await _api.PutAllAsync(leaseId, _records, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _recordsRevision, revision);
         }
         catch (LeaseNotFoundException ex)
@@ -299,7 +320,10 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         long ttl;
         try
         {
-            ttl = await _api.KeepAliveAsync(leaseId, _options.ReplyTimeout, cancellationToken).ConfigureAwait(false);
+            ttl = await HedgeAsync(
+                (timeout, token) => _api.KeepAliveAsync(leaseId, timeout, token),
+                _options.ReplyTimeout,
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -323,6 +347,16 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         return _options.RenewInterval;
     }
+
+    // Positive and random: etcd takes any id but 0, and ids of its own choosing are unique per member, not random.
+    private static long NewLeaseId() => Random.Shared.NextInt64(1, long.MaxValue);
+
+    // The write holds only puts of our own values under one lease, so a second copy of it changes nothing.
+    private Task<long> PutAllHedgedAsync(long leaseId, CancellationToken cancellationToken) =>
+        HedgeAsync((timeout, token) => _api.PutAllAsync(leaseId, _records, timeout, token), _options.RequestTimeout, cancellationToken);
+
+    private Task<T> HedgeAsync<T>(Func<TimeSpan, CancellationToken, Task<T>> attempt, TimeSpan timeout, CancellationToken cancellationToken) =>
+        HedgedCall.RunAsync(attempt, timeout, _options.HedgeDelay, _time, cancellationToken);
 
     private void OnRegisterFailed(Exception exception)
     {

@@ -15,6 +15,13 @@ internal sealed class LeaseKeeperOptions
     /// <summary>The pause between keep-alive attempts while etcd is unreachable (at most 500 ms).</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How long a grant, write or keep-alive may go unanswered before a second attempt starts beside it (and another
+    /// every such delay until the deadline), so a call balanced onto a hung cluster member is answered by another.
+    /// A healthy etcd answers in milliseconds, so while members answer no second attempt is sent.
+    /// </summary>
+    public TimeSpan HedgeDelay { get; init; } = TimeSpan.FromMilliseconds(300);
+
     /// <summary>The deadline of one grant or write; short, so a re-registration starts soon after etcd is back.</summary>
     public required TimeSpan RequestTimeout { get; init; }
 

@@ -12,8 +12,9 @@ internal sealed class FakeLeaseApi : ILeaseApi
     private readonly HashSet<long> _leases = [];
     private readonly Dictionary<string, (byte[] Value, long Lease)> _records = new(StringComparer.Ordinal);
     private readonly List<Call> _calls = [];
-    private long _nextLease = 100;
+    private readonly Dictionary<string, int> _hangNext = new(StringComparer.Ordinal);
     private long _revision = 1;
+    private int _inFlight;
 
     public FakeLeaseApi(FakeTimeProvider time) => _time = time;
 
@@ -22,6 +23,12 @@ internal sealed class FakeLeaseApi : ILeaseApi
 
     /// <summary>True: every call hangs until its timeout (a hung etcd).</summary>
     public bool Hung { get; set; }
+
+    /// <summary>How long every reachable call takes to answer (a slow but healthy etcd).</summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>Calls started and not yet answered, failed or cancelled.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     public IReadOnlyList<Call> Calls
     {
@@ -62,6 +69,15 @@ internal sealed class FakeLeaseApi : ILeaseApi
         }
     }
 
+    /// <summary>The next <paramref name="count"/> calls of <paramref name="kind"/> hang until their timeout: they landed on a hung cluster member.</summary>
+    public void HangNext(string kind, int count = 1)
+    {
+        lock (_gate)
+        {
+            _hangNext[kind] = count;
+        }
+    }
+
     public void DeleteRecord(string key)
     {
         lock (_gate)
@@ -70,14 +86,24 @@ internal sealed class FakeLeaseApi : ILeaseApi
         }
     }
 
-    public async Task<long> GrantAsync(long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task GrantAsync(long leaseId, long ttlSeconds, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await EnterAsync("grant", 0, timeout, cancellationToken);
+        await EnterAsync("grant", leaseId, timeout, cancellationToken);
         lock (_gate)
         {
-            var id = _nextLease++;
-            _leases.Add(id);
-            return id;
+            _leases.Add(leaseId);
+        }
+    }
+
+    /// <summary>How many leases etcd holds.</summary>
+    public int LeaseCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leases.Count;
+            }
         }
     }
 
@@ -124,21 +150,41 @@ internal sealed class FakeLeaseApi : ILeaseApi
 
     private async Task EnterAsync(string kind, long lease, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var reachable = Reachable && !Hung;
+        bool hung;
         lock (_gate)
         {
-            _calls.Add(new Call(kind, lease, _time.GetUtcNow(), reachable));
+            hung = Hung;
+            if (_hangNext.TryGetValue(kind, out var left) && left > 0)
+            {
+                _hangNext[kind] = left - 1;
+                hung = true;
+            }
+
+            _calls.Add(new Call(kind, lease, _time.GetUtcNow(), Reachable && !hung));
         }
 
-        if (Hung)
+        Interlocked.Increment(ref _inFlight);
+        try
         {
-            await Task.Delay(timeout, _time, cancellationToken);
-            throw new TimeoutException("fake etcd hung");
-        }
+            if (hung)
+            {
+                await Task.Delay(timeout, _time, cancellationToken);
+                throw new TimeoutException("fake etcd hung");
+            }
 
-        if (!Reachable)
+            if (!Reachable)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "fake etcd is down"));
+            }
+
+            if (Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(Latency, _time, cancellationToken);
+            }
+        }
+        finally
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "fake etcd is down"));
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 

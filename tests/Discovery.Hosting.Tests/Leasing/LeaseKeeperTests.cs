@@ -8,6 +8,7 @@ namespace Discovery.Hosting.Tests.Leasing;
 public sealed class LeaseKeeperTests : IAsyncLifetime
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan HedgeDelay = new LeaseKeeperOptions { Ttl = Ttl, RequestTimeout = TimeSpan.FromSeconds(1) }.HedgeDelay;
     private static readonly LeaseRecord[] Records =
     [
         new("echo/10.0.0.1:5000", Encoding.UTF8.GetBytes("a")),
@@ -130,6 +131,74 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
         await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Retrying, Ttl / 3 + Ttl / 3 + TimeSpan.FromMilliseconds(100));
 
         Assert.Contains("hung", _keeper.Status.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Renew_KeepAliveLandsOnHungMember_AnotherAttemptAnswersAfterHedgeDelay()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var before = _api.Count("keepalive");
+
+        _api.HangNext("keepalive");
+        await _time.AdvanceUntilAsync(() => _api.Count("keepalive") >= before + 2, Ttl / 3 + HedgeDelay + TimeSpan.FromMilliseconds(100));
+        await _time.AdvanceUntilAsync(() => _api.InFlight == 0, TimeSpan.FromMilliseconds(50));
+        Assert.Equal(LeaseKeeperState.Registered, _keeper.Status.State);
+        await _time.AdvanceUntilAsync(() => _api.Count("keepalive") >= before + 3, Ttl / 3 + TimeSpan.FromMilliseconds(100));
+
+        // The hedge answered, so the next renewal is a regular one a third of the TTL later.
+        var attempts = _api.Calls.Where(c => c.Kind == "keepalive").Skip(before).ToArray();
+        Assert.InRange(attempts[1].At - attempts[0].At, HedgeDelay, HedgeDelay + TimeSpan.FromMilliseconds(20));
+        Assert.InRange(attempts[2].At - attempts[1].At, Ttl / 3, Ttl / 3 + TimeSpan.FromMilliseconds(20));
+        Assert.Equal(LeaseKeeperState.Registered, _keeper.Status.State);
+    }
+
+    [Fact]
+    public async Task Start_GrantAndWriteLandOnHungMembers_RegisteredWithinTwoHedgeDelays()
+    {
+        _api.HangNext("grant");
+        _api.HangNext("put");
+        var started = _time.GetUtcNow();
+
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, HedgeDelay * 2 + TimeSpan.FromMilliseconds(100));
+        await _time.AdvanceUntilAsync(() => _api.InFlight == 0, TimeSpan.FromMilliseconds(50));
+
+        Assert.InRange(_time.GetUtcNow() - started, HedgeDelay * 2, HedgeDelay * 2 + TimeSpan.FromMilliseconds(100));
+        Assert.Equal(2, _api.Count("grant"));
+        Assert.Equal(2, _api.Count("put"));
+        var lease = _keeper.Status.LeaseId;
+        Assert.Equal(new Dictionary<string, long> { [Records[0].Key] = lease, [Records[1].Key] = lease }, _api.RecordLeases());
+    }
+
+    [Fact]
+    public async Task Start_GrantHedgedAndRetried_NamesOneLeaseSoNoneIsLeftUnused()
+    {
+        _api.HangNext("grant", 4);
+        _keeper.Start();
+
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(3));
+
+        var grants = _api.Calls.Where(c => c.Kind == "grant").ToArray();
+        Assert.True(grants.Length > 4, $"{grants.Length} grant attempts");
+        Assert.All(grants, g => Assert.Equal(_keeper.Status.LeaseId, g.Lease));
+        Assert.Equal(1, _api.LeaseCount);
+    }
+
+    [Fact]
+    public async Task Renew_EtcdAnswersWithinHedgeDelay_SendsNoSecondAttempt()
+    {
+        _api.Latency = HedgeDelay - TimeSpan.FromMilliseconds(50);
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _api.Count("keepalive") >= 4, TimeSpan.FromSeconds(7));
+
+        Assert.Equal(1, _api.Count("grant"));
+        Assert.Equal(1, _api.Count("put"));
+        var times = _api.Calls.Where(c => c.Kind == "keepalive").Select(c => c.At).ToArray();
+        for (var i = 1; i < times.Length; i++)
+        {
+            Assert.InRange(times[i] - times[i - 1], Ttl / 3, Ttl / 3 + _api.Latency + TimeSpan.FromMilliseconds(100));
+        }
     }
 
     [Fact]

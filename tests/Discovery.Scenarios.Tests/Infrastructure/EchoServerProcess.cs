@@ -5,7 +5,7 @@ using dotnet_etcd;
 
 namespace Discovery.Scenarios.Tests.Infrastructure;
 
-/// <summary>A real EchoServer process with the registration defaults (lease TTL 10 s, drain delay 2 s).</summary>
+/// <summary>A real EchoServer process with the registration defaults (lease TTL 10 s unless given, drain delay 2 s).</summary>
 internal sealed class EchoServerProcess : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -28,8 +28,11 @@ internal sealed class EchoServerProcess : IAsyncDisposable
 
     public string Address => $"127.0.0.1:{Port}";
 
-    /// <summary>Starts a server on <paramref name="port"/> (a free one when null) without waiting for it.</summary>
-    public static EchoServerProcess Start(IReadOnlyList<string> etcdUrls, string service, string instanceId, int? port = null)
+    /// <summary>
+    /// Starts a server on <paramref name="port"/> (a free one when null) without waiting for it; its lease TTL is
+    /// <paramref name="leaseTtl"/> when given.
+    /// </summary>
+    public static EchoServerProcess Start(IReadOnlyList<string> etcdUrls, string service, string instanceId, int? port = null, TimeSpan? leaseTtl = null)
     {
         var chosen = port ?? FreePort.Next();
         List<string> args =
@@ -44,6 +47,11 @@ internal sealed class EchoServerProcess : IAsyncDisposable
         for (var i = 0; i < etcdUrls.Count; i++)
         {
             args.Add($"--Discovery:Etcd:Endpoints:{i}={etcdUrls[i]}");
+        }
+
+        if (leaseTtl is { } ttl)
+        {
+            args.Add($"--Discovery:Registration:LeaseTtl={ttl:c}");
         }
 
         return new EchoServerProcess(ChildProcess.StartDotnet(SampleApps.EchoServerDll, args), service, instanceId, chosen);

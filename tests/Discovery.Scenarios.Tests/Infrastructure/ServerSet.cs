@@ -4,9 +4,9 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 
 /// <summary>
 /// The EchoServer processes of one scenario, by instance id; disposes all of them. Safe for the churn's overlapping
-/// starts and stops.
+/// starts and stops. Servers get the default lease TTL unless <c>leaseTtl</c> is given.
 /// </summary>
-internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service) : IAsyncDisposable
+internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service, TimeSpan? leaseTtl = null) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, EchoServerProcess> _servers = new(StringComparer.Ordinal);
@@ -68,7 +68,7 @@ internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd,
     /// <summary>Starts one server without waiting for its registration (etcd may be down).</summary>
     public EchoServerProcess StartUnregistered(string instanceId, int? port = null)
     {
-        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port);
+        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port, leaseTtl);
         lock (_lock)
         {
             _servers[instanceId] = server;
