@@ -1,9 +1,10 @@
 using System.Text;
 using Discovery.Etcd.Leasing;
+using Discovery.Testing.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Discovery.Hosting.Tests.Leasing;
+namespace Discovery.Etcd.Tests.Leasing;
 
 public sealed class LeaseKeeperTests : IAsyncLifetime
 {
