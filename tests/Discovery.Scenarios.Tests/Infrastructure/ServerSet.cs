@@ -1,3 +1,4 @@
+using Discovery.Testing;
 using dotnet_etcd;
 
 namespace Discovery.Scenarios.Tests.Infrastructure;
