@@ -143,7 +143,8 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
         var failure = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             // Within the resolver's first-answer wait the call may still be pending; it must then fail, not time out.
-            while (true)
+            var calling = Stopwatch.StartNew();
+            while (calling.Elapsed < TimeSpan.FromSeconds(10))
             {
                 await client.EchoAsync();
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http;
 using System.Net.Sockets;
 using Discovery.ClientFactory.Retry;
@@ -43,9 +44,11 @@ public sealed class NeverReachedRetryInterceptorTests
         var attempts = new Attempts(Refused(), Refused(), Refused(), Refused());
         var call = Call(new DiscoveryRetryOptions { MaxAttempts = 3 }, attempts);
 
-        // The pause before the second retry runs on the fake clock.
+        // The pause before the second retry runs on the fake clock; a real deadline ends the loop if the call never does.
+        var real = Stopwatch.StartNew();
         while (!call.ResponseAsync.IsCompleted)
         {
+            Assert.True(real.Elapsed < TimeSpan.FromSeconds(10), "the call did not end within 10 s of real time");
             _time.Advance(NeverReachedRetryInterceptor.RetryPause);
             await Task.Yield();
         }
