@@ -7,6 +7,7 @@ namespace Discovery.ClientFactory.Tests.EndToEnd;
 /// <summary>Keeps an in-process client calling from several workers and records every call's outcome and timing.</summary>
 internal sealed class CallRecorder : IAsyncDisposable
 {
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _workers;
 
@@ -22,7 +23,8 @@ internal sealed class CallRecorder : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await Task.WhenAll(_workers);
+        // Each call has a 5 s deadline: a worker still running long after is stuck, which must fail the test, not hang it.
+        await Task.WhenAll(_workers).WaitAsync(StopLimit);
         _stop.Dispose();
     }
 

@@ -12,20 +12,20 @@ public sealed class ConsistentHashEndToEndTests(EtcdNodeFixture etcd) : IClassFi
     [Fact]
     public async Task HashKey_ThreeThenFourInstances_StableSpreadAndLimitedMoves()
     {
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         var servers = new List<EchoServerProcess>();
         try
         {
             servers.AddRange(await Task.WhenAll(
-                EchoServerProcess.StartAsync(etcd.Node, service, "s1"),
-                EchoServerProcess.StartAsync(etcd.Node, service, "s2"),
-                EchoServerProcess.StartAsync(etcd.Node, service, "s3")));
+                EchoServers.StartAsync(etcd.Node, service, "s1"),
+                EchoServers.StartAsync(etcd.Node, service, "s2"),
+                EchoServers.StartAsync(etcd.Node, service, "s3")));
             await using var client = InProcessClient.Create(etcd.Node.ClientUrl, service, DiscoveryPickers.ConsistentHash);
             await WaitForInstancesAsync(client, 3);
 
             var first = await PlaceAsync(client);
             var again = await PlaceAsync(client);
-            servers.Add(await EchoServerProcess.StartAsync(etcd.Node, service, "s4"));
+            servers.Add(await EchoServers.StartAsync(etcd.Node, service, "s4"));
             await WaitForInstancesAsync(client, 4);
             var afterAdding = await PlaceAsync(client);
 

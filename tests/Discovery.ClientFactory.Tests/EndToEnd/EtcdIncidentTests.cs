@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Discovery.Testing;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Discovery.ClientFactory.Tests.EndToEnd;
@@ -17,7 +18,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     public async Task EtcdKilledFor20s_ClientKeepsCalling_NoCallFails()
     {
         await using var etcd = await EtcdNode.StartAsync();
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         await using var servers = await ServerSet.StartAsync(etcd, service, "s1", "s2", "s3");
         await using var client = InProcessClient.Create(etcd.ClientUrl, service);
         RecordedCall[] calls;
@@ -39,7 +40,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     public async Task EtcdRestartedEmpty_ServersReRegister_NoCallFailsAndANewServerIsFound()
     {
         await using var etcd = await EtcdNode.StartAsync();
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         await using var servers = await ServerSet.StartAsync(etcd, service, "s1", "s2", "s3");
         await using var client = InProcessClient.Create(etcd.ClientUrl, service);
         RecordedCall[] calls;
@@ -69,7 +70,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     {
         await using var etcd = await EtcdNode.StartAsync();
         await using var proxy = TcpProxy.Start(etcd.ClientPort);
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         await using var servers = await ServerSet.StartAsync(etcd, service, "s1", "s2");
         await using var client = InProcessClient.Create(proxy.Url, service);
         RecordedCall[] calls;
@@ -103,9 +104,9 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     public async Task MalformedRecordsUnderThePrefix_ClientKeepsCalling_NoCallFailsAndOneWarningEach()
     {
         await using var etcd = await EtcdNode.StartAsync();
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         await using var servers = await ServerSet.StartAsync(etcd, service, "s1", "s2");
-        var logs = new CapturedLogs();
+        var logs = new CapturingLoggerProvider(LogLevel.Warning);
         await using var client = InProcessClient.Create(etcd.ClientUrl, service, logs: logs);
         string[] keys = [$"{service}/not-json", $"{service}/no-addr", $"{service}/bad-port"];
         RecordedCall[] calls;
@@ -119,13 +120,13 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
                 await etcdClient.PutAsync(keys[2], "{\"Op\":0,\"Addr\":\"127.0.0.1:99999\"}");
             }
 
-            await Eventually.UntilAsync(() => keys.All(key => logs.Warnings.Any(w => w.Message.Contains(key, StringComparison.Ordinal))), TimeSpan.FromSeconds(5), "a warning per malformed record");
+            await Eventually.UntilAsync(() => keys.All(key => logs.Entries.Any(w => w.Message.Contains(key, StringComparison.Ordinal))), TimeSpan.FromSeconds(5), "a warning per malformed record");
             await WaitForCallsAfterAsync(recorder, Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(1));
             calls = [.. recorder.Calls];
         }
 
         AssertNoFailure(calls);
-        Assert.All(keys, key => Assert.Single(logs.Warnings, w => w.Message.Contains(key, StringComparison.Ordinal)));
+        Assert.All(keys, key => Assert.Single(logs.Entries, w => w.Message.Contains(key, StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     {
         await using var etcd = await EtcdNode.StartAsync();
         await etcd.StopAsync();
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         await using var client = InProcessClient.Create(etcd.ClientUrl, service);
         var waiting = client.Client.UnaryEchoAsync(
             new Grpc.Examples.Echo.EchoRequest { Message = "waits" },
@@ -142,7 +143,8 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
         var failure = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             // Within the resolver's first-answer wait the call may still be pending; it must then fail, not time out.
-            while (true)
+            var calling = Stopwatch.StartNew();
+            while (calling.Elapsed < TimeSpan.FromSeconds(10))
             {
                 await client.EchoAsync();
             }
@@ -194,7 +196,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
 
         static async Task<(TimeSpan, RpcException)> FirstFailureAsync()
         {
-            await using var client = InProcessClient.Create($"http://127.0.0.1:{FreePort.Next()}", ServiceNames.Next());
+            await using var client = InProcessClient.Create($"http://127.0.0.1:{FreePort.Next()}", ServiceNames.New());
             var calledAt = Stopwatch.GetTimestamp();
             var failure = await Assert.ThrowsAsync<RpcException>(() => client.EchoAsync());
             return (Stopwatch.GetElapsedTime(calledAt), failure);

@@ -46,7 +46,8 @@ internal sealed partial class InProcessClient : IAsyncDisposable
         return FromInstance().Match(reply.Message).Groups[1].Value;
     }
 
-    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    // A channel stuck in a deadlock must fail the test rather than hang it (30 s: disposal itself takes milliseconds).
+    public async ValueTask DisposeAsync() => await _provider.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
     [GeneratedRegex(@"\(from (.+)\)$")]
     private static partial Regex FromInstance();

@@ -14,14 +14,14 @@ public sealed class LoadAwarePickerTests(EtcdNodeFixture etcd) : IClassFixture<E
     [InlineData(DiscoveryPickers.LeastRequest)]
     public async Task SlowServer_ThenRestartedPrompt_FewCallsThenItsShare(string picker)
     {
-        var service = ServiceNames.Next();
+        var service = ServiceNames.New();
         var servers = new List<EchoServerProcess>();
         try
         {
             servers.AddRange(await Task.WhenAll(
-                EchoServerProcess.StartAsync(etcd.Node, service, "s1"),
-                EchoServerProcess.StartAsync(etcd.Node, service, "s2"),
-                EchoServerProcess.StartAsync(etcd.Node, service, "s3", delay: TimeSpan.FromMilliseconds(50))));
+                EchoServers.StartAsync(etcd.Node, service, "s1"),
+                EchoServers.StartAsync(etcd.Node, service, "s2"),
+                EchoServers.StartAsync(etcd.Node, service, "s3", EchoServers.Options with { EchoDelay = TimeSpan.FromMilliseconds(50) })));
             await using var client = EchoClientProcess.Start(
                 etcd.Node.ClientUrl, "--service", service, "--duration", "60", "--concurrency", "8", "--picker", picker);
 
@@ -31,7 +31,7 @@ public sealed class LoadAwarePickerTests(EtcdNodeFixture etcd) : IClassFixture<E
             await Eventually.UntilAsync(() => ProgressLine.Last(client.StandardOutputLines)?.Calls >= warmedUp.Calls + 1000, TimeSpan.FromSeconds(30), "1000 more calls made");
             var slowPhase = ProgressLine.Last(client.StandardOutputLines)!;
             await servers[2].DisposeAsync();
-            servers[2] = await EchoServerProcess.StartAsync(etcd.Node, service, "s3");
+            servers[2] = await EchoServers.StartAsync(etcd.Node, service, "s3");
             var registeredAtLine = client.StandardOutputLines.Count;
             await Eventually.UntilAsync(
                 () => RecentShare(client.StandardOutputLines, registeredAtLine, "s3") >= 0.20,

@@ -9,9 +9,9 @@ public sealed class MembershipTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNo
     [Fact]
     public async Task ServerJoinsThenLeaves_CallsWithin1sOfRegisteringAndNoneAfterDeregistering()
     {
-        var service = ServiceNames.Next();
-        await using var s1 = await EchoServerProcess.StartAsync(etcd.Node, service, "s1");
-        await using var s2 = await EchoServerProcess.StartAsync(etcd.Node, service, "s2");
+        var service = ServiceNames.New();
+        await using var s1 = await EchoServers.StartAsync(etcd.Node, service, "s1");
+        await using var s2 = await EchoServers.StartAsync(etcd.Node, service, "s2");
         await using var client = InProcessClient.Create(etcd.Node.ClientUrl, service);
         long registeredAt, deregisteredAt;
         RecordedCall[] calls;
@@ -19,13 +19,13 @@ public sealed class MembershipTests(EtcdNodeFixture etcd) : IClassFixture<EtcdNo
         {
             await Eventually.UntilAsync(() => recorder.Calls.Count(c => c.Instance is not null) > 100, TimeSpan.FromSeconds(10), "calls flowing");
 
-            await using var s3 = await EchoServerProcess.StartAsync(etcd.Node, service, "s3");
+            await using var s3 = await EchoServers.StartAsync(etcd.Node, service, "s3");
             registeredAt = Stopwatch.GetTimestamp();
             await Eventually.UntilAsync(() => recorder.Calls.Any(c => c.Instance == "s3"), TimeSpan.FromSeconds(5), "s3 answering");
 
             s3.Process.SendSignal(15);
             using var etcdClient = etcd.Node.CreateClient();
-            await EchoServerProcess.WaitForRecordAsync(etcdClient, service, "s3", present: false, TimeSpan.FromSeconds(10));
+            await s3.WaitUnregisteredAsync(etcdClient, TimeSpan.FromSeconds(10));
             deregisteredAt = Stopwatch.GetTimestamp();
             await s3.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
             await Eventually.UntilAsync(() => recorder.Calls.Count(c => c.SentAt > deregisteredAt) > 200, TimeSpan.FromSeconds(10), "calls after s3 left");

@@ -12,7 +12,7 @@ internal sealed class ServerSet : IAsyncDisposable
         var set = new ServerSet();
         try
         {
-            set._servers.AddRange(await Task.WhenAll(ids.Select(id => EchoServerProcess.StartAsync(etcd, service, id))));
+            set._servers.AddRange(await Task.WhenAll(ids.Select(id => EchoServers.StartAsync(etcd, service, id))));
         }
         catch
         {
@@ -24,7 +24,7 @@ internal sealed class ServerSet : IAsyncDisposable
     }
 
     public async Task AddAsync(EtcdNode etcd, string service, string id) =>
-        _servers.Add(await EchoServerProcess.StartAsync(etcd, service, id));
+        _servers.Add(await EchoServers.StartAsync(etcd, service, id));
 
     public async ValueTask DisposeAsync()
     {

@@ -12,15 +12,15 @@ public sealed class ThreeServersFixture : IAsyncLifetime
 
     public EtcdNode Etcd { get; private set; } = null!;
 
-    public string Service { get; } = ServiceNames.Next();
+    public string Service { get; } = ServiceNames.New();
 
     public async Task InitializeAsync()
     {
         Etcd = await EtcdNode.StartAsync();
         var started = await Task.WhenAll(
-            EchoServerProcess.StartAsync(Etcd, Service, "s1", version: "v1", weight: 1, zone: "a"),
-            EchoServerProcess.StartAsync(Etcd, Service, "s2", version: "v1", weight: 2, zone: "b"),
-            EchoServerProcess.StartAsync(Etcd, Service, "s3", version: "v2", weight: 3, zone: "b"));
+            EchoServers.StartAsync(Etcd, Service, "s1", EchoServers.Options with { Version = "v1", Weight = 1, Zone = "a" }),
+            EchoServers.StartAsync(Etcd, Service, "s2", EchoServers.Options with { Version = "v1", Weight = 2, Zone = "b" }),
+            EchoServers.StartAsync(Etcd, Service, "s3", EchoServers.Options with { Version = "v2", Weight = 3, Zone = "b" }));
         _servers.AddRange(started);
     }
 

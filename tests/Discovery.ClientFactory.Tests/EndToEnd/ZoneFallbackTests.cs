@@ -12,16 +12,16 @@ public sealed class ZoneFallbackTests
     {
         await using var etcd = await EtcdNode.StartAsync();
         const string service = "zone-fallback";
-        await using var a1 = await EchoServerProcess.StartAsync(etcd, service, "a1", zone: "a");
-        await using var b1 = await EchoServerProcess.StartAsync(etcd, service, "b1", zone: "b");
-        await using var b2 = await EchoServerProcess.StartAsync(etcd, service, "b2", zone: "b");
+        await using var a1 = await EchoServers.StartAsync(etcd, service, "a1", EchoServers.Options with { Zone = "a" });
+        await using var b1 = await EchoServers.StartAsync(etcd, service, "b1", EchoServers.Options with { Zone = "b" });
+        await using var b2 = await EchoServers.StartAsync(etcd, service, "b2", EchoServers.Options with { Zone = "b" });
 
         await using var client = EchoClientProcess.Start(
             etcd.ClientUrl, "--service", service, "--zone", "a", "--duration", "8", "--concurrency", "4");
         var beforeLeaving = await client.WaitForOutputLineAsync(
             line => line.StartsWith("progress", StringComparison.Ordinal) && line.Contains("a1:", StringComparison.Ordinal),
             Timeout);
-        await a1.StopGracefullyAsync();
+        await a1.StopGracefullyAsync(EchoServers.StopTimeout);
         var summary = await EchoClientProcess.SummaryOfAsync(client, Timeout);
 
         Assert.DoesNotContain("b1:", beforeLeaving, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Discovery.ClientFactory.Diagnostics;
 using Discovery.ClientFactory.Resolving;
 using Discovery.Etcd.Watching;
+using Discovery.Testing.Fakes;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.DependencyInjection;

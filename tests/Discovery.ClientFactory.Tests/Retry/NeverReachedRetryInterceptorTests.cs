@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http;
 using System.Net.Sockets;
 using Discovery.ClientFactory.Retry;

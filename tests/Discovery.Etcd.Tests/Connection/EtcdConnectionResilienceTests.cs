@@ -229,7 +229,7 @@ public sealed class EtcdConnectionResilienceTests(ITestOutputHelper output)
                 }
             }
 
-            var logs = new TestLoggerProvider(output);
+            var logs = new CapturingLoggerProvider(LogLevel.Debug, output);
             using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
             var options = new EtcdOptions { Endpoints = { $"http://127.0.0.1:{endPoint.Port}" }, ConnectTimeout = TimeSpan.FromMilliseconds(500) };
             using var connection = new EtcdConnection(options, loggerFactory);

@@ -57,7 +57,7 @@ public sealed class EtcdConnectionSecurityTests
     {
         const string wrongPassword = "wrong-Pa55word-never-shown";
         await using var node = await EtcdNode.StartAsync(new EtcdNodeOptions { EnableAuth = true, Tls = tls });
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         using var connection = new EtcdConnection(EtcdTestConnections.OptionsFor(node, password: wrongPassword), loggerFactory);
 
@@ -67,8 +67,8 @@ public sealed class EtcdConnectionSecurityTests
         Assert.StartsWith("etcd authentication failed (wrong user name or password)", exception.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("user 'root'", exception.Status.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(wrongPassword, exception.ToString(), StringComparison.Ordinal);
-        Assert.NotEmpty(logs.Messages);
-        Assert.DoesNotContain(logs.Messages, m => m.Contains(wrongPassword, StringComparison.Ordinal));
+        Assert.NotEmpty(logs.Entries);
+        Assert.DoesNotContain(logs.Entries, e => e.ToString().Contains(wrongPassword, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class EtcdConnectionSecurityTests
         // etcd's simple tokens live in memory and come back on restart only by replaying the raft log: once a
         // snapshot has passed the Authenticate entry, a restarted etcd answers "invalid auth token".
         await using var node = await EtcdNode.StartAsync(new EtcdNodeOptions { EnableAuth = true, ExtraArguments = ["--snapshot-count", "5"] });
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         using var connection = new EtcdConnection(EtcdTestConnections.OptionsFor(node), loggerFactory);
         for (var i = 0; i < 20; i++)
@@ -115,6 +115,6 @@ public sealed class EtcdConnectionSecurityTests
         await connection.PutAsync("auth/key", "after");
 
         Assert.Equal("after", await connection.GetAsync("auth/key"));
-        Assert.Contains(logs.Messages, m => m.Contains("Dropped the etcd auth token", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.ToString().Contains("Dropped the etcd auth token", StringComparison.Ordinal));
     }
 }

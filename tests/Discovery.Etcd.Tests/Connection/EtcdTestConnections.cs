@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using Discovery.Etcd.Connection;
 using Discovery.Testing;
 using Etcdserverpb;
 using Google.Protobuf;
-using Microsoft.Extensions.Logging;
 
 namespace Discovery.Etcd.Tests.Connection;
 
@@ -44,28 +42,5 @@ internal static class EtcdTestConnections
             new RangeRequest { Key = ByteString.CopyFromUtf8(key) },
             connection.UnaryOptions(CancellationToken.None));
         return response.Kvs.Count == 0 ? null : response.Kvs[0].Value.ToStringUtf8();
-    }
-}
-
-/// <summary>Keeps every formatted log message, to show what is and is not logged.</summary>
-internal sealed class RecordingLoggerProvider : ILoggerProvider
-{
-    public ConcurrentQueue<string> Messages { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new RecordingLogger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class RecordingLogger(RecordingLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Messages.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }

@@ -25,7 +25,7 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
 
     private WatcherUnderTest(EtcdOptions options, string service, ITestOutputHelper output, WatchTimings? timings)
     {
-        Logs = new TestLoggerProvider(output);
+        Logs = new CapturingLoggerProvider(LogLevel.Debug, output);
         _services = new ServiceCollection().AddMetrics().AddLogging(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug).AddFilter("Grpc", LogLevel.Warning)).BuildServiceProvider();
         var meterFactory = _services.GetRequiredService<IMeterFactory>();
         var loggerFactory = _services.GetRequiredService<ILoggerFactory>();
@@ -58,7 +58,7 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
 
     public EtcdConnection Connection { get; }
 
-    public TestLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs { get; }
 
     /// <summary>Every view delivered to the test's subscriber since <see cref="Record"/>.</summary>
     public IReadOnlyCollection<ServiceView> Views => _views;

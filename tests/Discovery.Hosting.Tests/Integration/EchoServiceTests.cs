@@ -11,7 +11,7 @@ public sealed class EchoServiceTests(EtcdNodeFixture etcd) : IClassFixture<EtcdN
 
     private EchoServerProcess Server => _server!;
 
-    public async Task InitializeAsync() => _server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "methods-echo");
+    public async Task InitializeAsync() => _server = await EchoServers.StartAsync(etcd.Node.ClientUrl, "methods-echo");
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 

@@ -7,15 +7,15 @@ namespace Discovery.Hosting.Tests.Integration;
 /// <summary>The registration through etcd outages, restarts, data loss, foreign deletes and network cuts.</summary>
 public sealed class EtcdIncidentTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Ttl = EchoServerProcess.LeaseTtl;
+    private static readonly TimeSpan Ttl = EchoServers.LeaseTtl;
     private static readonly TimeSpan BackWithin = TimeSpan.FromSeconds(2);
 
     [Fact]
     public async Task EtcdKilledForTwoTtl_RestartedWithSameData_RecordBackWithinTwoSecondsAndStays()
     {
         await using var node = await EtcdNode.StartAsync();
-        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "restart-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(node.ClientUrl, "restart-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = node.CreateClient();
 
         await node.KillAsync();
@@ -34,8 +34,8 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     public async Task EtcdRestartedWithWipedData_RecordBackWithinTwoSeconds()
     {
         await using var node = await EtcdNode.StartAsync();
-        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "wipe-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(node.ClientUrl, "wipe-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = node.CreateClient();
 
         await node.RestartAsync(wipeData: true);
@@ -50,8 +50,8 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     public async Task EtcdctlDel_OwnKey_RecordBackWithinTwoSeconds()
     {
         await using var node = await EtcdNode.StartAsync();
-        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "del-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(node.ClientUrl, "del-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = node.CreateClient();
         var before = await EtcdRecords.GetAsync(client, server.Key);
 
@@ -75,8 +75,8 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     {
         await using var node = await EtcdNode.StartAsync();
         await using var proxy = TcpProxy.Start(node.ClientPort);
-        await using var server = await EchoServerProcess.StartAsync(proxy.Url, "cut-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(proxy.Url, "cut-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = node.CreateClient();
         var before = await EtcdRecords.GetAsync(client, server.Key);
 
@@ -99,7 +99,7 @@ public sealed class EtcdIncidentTests(ITestOutputHelper output)
     {
         await using var node = await EtcdNode.StartAsync();
         await node.KillAsync();
-        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "late-echo");
+        await using var server = await EchoServers.StartAsync(node.ClientUrl, "late-echo");
 
         Assert.Equal($"early (from {server.InstanceId})", await server.UnaryAsync("early", TimeSpan.FromSeconds(5)));
         await node.StartAgainAsync();

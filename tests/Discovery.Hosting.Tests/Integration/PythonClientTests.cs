@@ -11,8 +11,8 @@ public sealed class PythonClientTests(EtcdNodeFixture etcd) : IClassFixture<Etcd
     [Fact]
     public async Task PythonGrpcClient_AddressReadFromEtcd_GetsUnaryAndStreamingReplies()
     {
-        await using var server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "python-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(etcd.Node.ClientUrl, "python-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = etcd.Node.CreateClient();
         var (_, value) = Assert.Single(await client.GetPrefixAsync("python-echo/"));
         using var record = JsonDocument.Parse(value);

@@ -8,9 +8,9 @@ public sealed class RegistrationRecordTests(EtcdNodeFixture etcd) : IClassFixtur
     [Fact]
     public async Task Start_PortZero_RecordHoldsRealPortInGoNamingFormat()
     {
-        await using var server = await EchoServerProcess.StartAsync(
+        await using var server = await EchoServers.StartAsync(
             etcd.Node.ClientUrl, "record-echo", "--Discovery:Registration:Zone=z1", "--Discovery:Registration:Metadata:canary=yes");
-        await server.WaitRegisteredAsync();
+        await server.WaitRegistrationLoggedAsync();
         using var client = etcd.Node.CreateClient();
 
         var records = await client.GetPrefixAsync("record-echo/");

@@ -14,8 +14,8 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd, ITestOutputHelper output
     [Fact]
     public async Task Sigterm_Registered_KeyGoneWithinOneSecondAndProcessExitsZero()
     {
-        await using var server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "term-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(etcd.Node.ClientUrl, "term-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = etcd.Node.CreateClient();
 
         var clock = Stopwatch.StartNew();
@@ -32,8 +32,8 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd, ITestOutputHelper output
     public async Task Sigterm_CallInFlight_CompletesAndNewCallsAreAnsweredDuringDrain()
     {
         // Each streamed reply waits 1.2 s: three of them outlast the 2 s drain delay, so Kestrel must drain the call.
-        await using var server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "drain-echo", "--Echo:Delay=00:00:01.200");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(etcd.Node.ClientUrl, "drain-echo", "--Echo:Delay=00:00:01.200");
+        await server.WaitRegistrationLoggedAsync();
         using var client = etcd.Node.CreateClient();
         using var stream = server.Client.ServerStreamingEcho(new EchoRequest { Message = "long" }, deadline: DateTime.UtcNow.AddSeconds(30));
         Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None), "the first reply shows the call is in flight");
@@ -57,8 +57,8 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd, ITestOutputHelper output
     public async Task Sigterm_EtcdHung_OwnPartTakesAtMostDrainDelayPlusTwoSeconds()
     {
         await using var node = await EtcdNode.StartAsync();
-        await using var server = await EchoServerProcess.StartAsync(node.ClientUrl, "hung-echo", "--Discovery:Registration:DrainDelay=00:00:01");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(node.ClientUrl, "hung-echo", "--Discovery:Registration:DrainDelay=00:00:01");
+        await server.WaitRegistrationLoggedAsync();
 
         // A hung etcd (SIGSTOP) is the worst case: calls are neither refused nor answered.
         node.Pause();
@@ -76,8 +76,8 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd, ITestOutputHelper output
     [Fact]
     public async Task Kill9_Registered_KeyDisappearsAfterLeaseTtl()
     {
-        await using var server = await EchoServerProcess.StartAsync(etcd.Node.ClientUrl, "kill-echo");
-        await server.WaitRegisteredAsync();
+        await using var server = await EchoServers.StartAsync(etcd.Node.ClientUrl, "kill-echo");
+        await server.WaitRegistrationLoggedAsync();
         using var client = etcd.Node.CreateClient();
 
         var clock = Stopwatch.StartNew();
@@ -86,12 +86,12 @@ public sealed class ShutdownTests(EtcdNodeFixture etcd, ITestOutputHelper output
         Assert.True(await EtcdRecords.ExistsAsync(client, server.Key), "the record outlives a killed process until its lease expires");
         await Eventually.UntilAsync(
             async () => !await EtcdRecords.ExistsAsync(client, server.Key),
-            EchoServerProcess.LeaseTtl + TimeSpan.FromSeconds(2),
+            EchoServers.LeaseTtl + TimeSpan.FromSeconds(2),
             "key deleted by lease expiry");
 
-        output.WriteLine($"key gone {clock.Elapsed.TotalMilliseconds:0} ms after kill -9 (TTL {EchoServerProcess.LeaseTtl.TotalMilliseconds:0} ms)");
+        output.WriteLine($"key gone {clock.Elapsed.TotalMilliseconds:0} ms after kill -9 (TTL {EchoServers.LeaseTtl.TotalMilliseconds:0} ms)");
 
         // The last renewal was at most TTL/3 before the kill, so expiry comes at least 2/3 TTL after it.
-        Assert.InRange(clock.Elapsed, EchoServerProcess.LeaseTtl * 2 / 3 - TimeSpan.FromMilliseconds(100), EchoServerProcess.LeaseTtl + TimeSpan.FromSeconds(2));
+        Assert.InRange(clock.Elapsed, EchoServers.LeaseTtl * 2 / 3 - TimeSpan.FromMilliseconds(100), EchoServers.LeaseTtl + TimeSpan.FromSeconds(2));
     }
 }

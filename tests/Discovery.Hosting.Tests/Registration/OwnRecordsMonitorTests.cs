@@ -3,7 +3,7 @@ using Discovery.Etcd.Leasing;
 using Discovery.Etcd.Records;
 using Discovery.Etcd.Watching;
 using Discovery.Hosting.Registration;
-using Discovery.Hosting.Tests.Leasing;
+using Discovery.Testing.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -22,6 +22,7 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 internal sealed partial class LoadClient : IAsyncDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
 
     private readonly IHost _host;
     private readonly Echo.EchoClient _client;
@@ -125,7 +126,8 @@ internal sealed partial class LoadClient : IAsyncDisposable
     public async Task<LoadSummary> StopAsync()
     {
         await _stop.CancelAsync();
-        await Task.WhenAll(_workers);
+        // Each call has a 5 s deadline: a worker still running long after is stuck, which must fail the test, not hang it.
+        await Task.WhenAll(_workers).WaitAsync(StopLimit);
         return new LoadSummary(Calls, Failed, new Dictionary<string, long>(_byInstance), new Dictionary<string, long>(_errors));
     }
 
@@ -136,7 +138,7 @@ internal sealed partial class LoadClient : IAsyncDisposable
             await _stop.CancelAsync();
         }
 
-        await Task.WhenAll(_workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_workers).WaitAsync(StopLimit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _host.StopAsync();
         _host.Dispose();
         _subchannelCount.Dispose();

@@ -1,3 +1,4 @@
+using Discovery.Testing;
 using dotnet_etcd;
 
 namespace Discovery.Scenarios.Tests.Infrastructure;
@@ -8,6 +9,14 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// </summary>
 internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service, TimeSpan? leaseTtl = null) : IAsyncDisposable
 {
+    // Warnings, plus Discovery's own Information lines (registered, lease gone, registered again): a failed scenario
+    // prints them, and they are what tells a slow registration from a slow client.
+    private readonly EchoServerOptions _options = new()
+    {
+        LeaseTtl = leaseTtl,
+        LogLevels = new Dictionary<string, string>(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" },
+    };
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, EchoServerProcess> _servers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
@@ -68,7 +77,7 @@ internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd,
     /// <summary>Starts one server without waiting for its registration (etcd may be down).</summary>
     public EchoServerProcess StartUnregistered(string instanceId, int? port = null)
     {
-        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port, leaseTtl);
+        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port, _options);
         lock (_lock)
         {
             _servers[instanceId] = server;

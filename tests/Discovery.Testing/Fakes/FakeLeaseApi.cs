@@ -2,7 +2,7 @@ using Discovery.Etcd.Leasing;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Discovery.Hosting.Tests.Leasing;
+namespace Discovery.Testing.Fakes;
 
 /// <summary>An in-memory etcd for the lease keeper: leases, records, reachability, and a log of calls at fake times.</summary>
 internal sealed class FakeLeaseApi : ILeaseApi

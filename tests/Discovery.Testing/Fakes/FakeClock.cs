@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace Discovery.Hosting.Tests.Leasing;
+namespace Discovery.Testing.Fakes;
 
 /// <summary>Moves a fake clock forward in small steps, letting the code under test run between steps.</summary>
 internal static class FakeClock

@@ -1,9 +1,10 @@
 using System.Text;
 using Discovery.Etcd.Leasing;
+using Discovery.Testing.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Discovery.Hosting.Tests.Leasing;
+namespace Discovery.Etcd.Tests.Leasing;
 
 public sealed class LeaseKeeperTests : IAsyncLifetime
 {
@@ -272,7 +273,8 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
         await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
         var lease = _keeper.Status.LeaseId;
 
-        await _keeper.StopAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        // The fake clock stands still here: a real deadline bounds the wait.
+        await _keeper.StopAsync(TimeSpan.FromSeconds(1), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.False(_api.IsAlive(lease));
         Assert.Empty(_api.RecordLeases());
