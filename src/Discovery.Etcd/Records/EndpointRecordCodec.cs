@@ -22,8 +22,11 @@ namespace Discovery.Etcd.Records;
 /// </remarks>
 internal static class EndpointRecordCodec
 {
-    /// <summary>The largest record value read; anything larger is rejected.</summary>
-    public const int MaxRecordBytes = 16 * 1024;
+    /// <summary>
+    /// The largest record written: a quarter of what watchers read by default (<see cref="EtcdOptions.MaxRecordBytes"/>),
+    /// so a registration's record is read by every client whose limit was not lowered below it.
+    /// </summary>
+    public const int MaxEncodedBytes = 16 * 1024;
 
     private static readonly JsonWriterOptions s_writerOptions = new()
     {
@@ -35,8 +38,7 @@ internal static class EndpointRecordCodec
 
     /// <summary>Encodes one record.</summary>
     /// <exception cref="ArgumentException">
-    /// <paramref name="address"/> is not <c>host:port</c>, or the record would be larger than <see cref="MaxRecordBytes"/>
-    /// (readers reject such records).
+    /// <paramref name="address"/> is not <c>host:port</c>, or the record would be larger than <see cref="MaxEncodedBytes"/>.
     /// </exception>
     public static byte[] Encode(string address, EndpointMetadata metadata, RecordMetadataFormat format)
     {
@@ -83,10 +85,10 @@ internal static class EndpointRecordCodec
             writer.WriteEndObject();
         }
 
-        if (buffer.WrittenCount > MaxRecordBytes)
+        if (buffer.WrittenCount > MaxEncodedBytes)
         {
             throw new ArgumentException(
-                $"The record of '{address}' would be {buffer.WrittenCount} bytes, over the {MaxRecordBytes} byte limit readers accept.",
+                $"The record of '{address}' would be {buffer.WrittenCount} bytes, over the {MaxEncodedBytes} byte limit of written records.",
                 nameof(metadata));
         }
 
@@ -111,7 +113,8 @@ internal static class EndpointRecordCodec
     }
 
     /// <summary>
-    /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged.
+    /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged. Reads a
+    /// value of any size: callers bound the size first, as the watcher does with <see cref="EtcdOptions.MaxRecordBytes"/>.
     /// </summary>
     public static bool TryDecode(
         ReadOnlySpan<byte> value,
@@ -122,12 +125,6 @@ internal static class EndpointRecordCodec
         if (value.IsEmpty)
         {
             reason = "the value is empty";
-            return false;
-        }
-
-        if (value.Length > MaxRecordBytes)
-        {
-            reason = $"the value is {value.Length} bytes, over the {MaxRecordBytes} byte limit";
             return false;
         }
 

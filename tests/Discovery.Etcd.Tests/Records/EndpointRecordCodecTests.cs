@@ -85,7 +85,7 @@ public sealed class EndpointRecordCodecTests
     [Fact]
     public void Encode_RecordOverTheSizeLimit_Throws()
     {
-        var metadata = new EndpointMetadata(null, null, 1, null, new Dictionary<string, string> { ["big"] = new string('x', EndpointRecordCodec.MaxRecordBytes) });
+        var metadata = new EndpointMetadata(null, null, 1, null, new Dictionary<string, string> { ["big"] = new string('x', EndpointRecordCodec.MaxEncodedBytes) });
 
         Assert.Throws<ArgumentException>(() => EndpointRecordCodec.Encode("h:1", metadata, RecordMetadataFormat.FormString));
     }
@@ -220,12 +220,11 @@ public sealed class EndpointRecordCodecTests
     }
 
     [Fact]
-    public void TryDecode_TooLarge_RejectsWithReason()
+    public void TryDecode_ValueOfAnySize_IsDecodedSinceTheCallerBoundsTheSize()
     {
-        var value = Encoding.UTF8.GetBytes($$"""{"Addr":"h:1","Metadata":"x={{new string('a', EndpointRecordCodec.MaxRecordBytes)}}"}""");
+        var record = Decode($$"""{"Addr":"h:1","Metadata":"x={{new string('a', 1024 * 1024)}}"}""");
 
-        Assert.False(EndpointRecordCodec.TryDecode(value, out _, out var reason));
-        Assert.Contains("byte limit", reason, StringComparison.Ordinal);
+        Assert.Equal(1024 * 1024, record.Metadata.Properties["x"].Length);
     }
 
     [Fact]
