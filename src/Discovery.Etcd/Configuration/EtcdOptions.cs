@@ -77,4 +77,15 @@ public sealed class EtcdOptions
     /// them at once. Default: 15 seconds.
     /// </summary>
     public TimeSpan DataLossGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The largest record value a watcher reads, in bytes, greater than 0. A larger value is skipped before it is
+    /// decoded, with a warning and the <c>discovery.watch.records_skipped</c> counter, as a malformed record is.
+    /// Default: 64 KiB (a registration writes at most 16 KiB).
+    /// </summary>
+    /// <remarks>
+    /// Whoever can write under a service's prefix can make every client of it read what they wrote: this bounds the
+    /// memory and time one record costs each of them.
+    /// </remarks>
+    public int MaxRecordBytes { get; set; } = 64 * 1024;
 }

@@ -40,6 +40,12 @@ internal sealed class EtcdOptionsValidator : IValidateOptions<EtcdOptions>
         ValidateRange(failures, nameof(EtcdOptions.RequestTimeout), options.RequestTimeout, MinimumTimeout, MaximumTimeout);
         ValidateRange(failures, nameof(EtcdOptions.KeepAliveInterval), options.KeepAliveInterval, MinimumKeepAliveInterval, MaximumTimeout);
         ValidateRange(failures, nameof(EtcdOptions.DataLossGracePeriod), options.DataLossGracePeriod, TimeSpan.Zero, MaximumGracePeriod);
+        if (options.MaxRecordBytes <= 0)
+        {
+            failures.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{Section}:{nameof(EtcdOptions.MaxRecordBytes)} is {options.MaxRecordBytes}: it must be greater than 0 (default 65536)."));
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

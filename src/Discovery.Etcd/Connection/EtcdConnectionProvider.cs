@@ -69,5 +69,6 @@ internal sealed class EtcdConnectionProvider : IDisposable
         options.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture),
         options.RequestTimeout.Ticks.ToString(CultureInfo.InvariantCulture),
         options.KeepAliveInterval.Ticks.ToString(CultureInfo.InvariantCulture),
-        options.DataLossGracePeriod.Ticks.ToString(CultureInfo.InvariantCulture));
+        options.DataLossGracePeriod.Ticks.ToString(CultureInfo.InvariantCulture),
+        options.MaxRecordBytes.ToString(CultureInfo.InvariantCulture));
 }

@@ -22,8 +22,11 @@ namespace Discovery.Etcd.Records;
 /// </remarks>
 internal static class EndpointRecordCodec
 {
-    /// <summary>The largest record value read; anything larger is rejected.</summary>
-    public const int MaxRecordBytes = 16 * 1024;
+    /// <summary>
+    /// The largest record written: a quarter of what watchers read by default (<see cref="EtcdOptions.MaxRecordBytes"/>),
+    /// so a registration's record is read by every client whose limit was not lowered below it.
+    /// </summary>
+    public const int MaxEncodedBytes = 16 * 1024;
 
     private static readonly JsonWriterOptions s_writerOptions = new()
     {
@@ -33,10 +36,16 @@ internal static class EndpointRecordCodec
 
     private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 16 };
 
+    // The longest DNS name (RFC 1035): a longer host cannot be reached, and each one read is kept in memory.
+    private const int MaxHostLength = 253;
+
+    // How much of a value from the record, and of a JSON error message, a reason quotes.
+    private const int MaxShownValue = 64;
+    private const int MaxShownMessage = 200;
+
     /// <summary>Encodes one record.</summary>
     /// <exception cref="ArgumentException">
-    /// <paramref name="address"/> is not <c>host:port</c>, or the record would be larger than <see cref="MaxRecordBytes"/>
-    /// (readers reject such records).
+    /// <paramref name="address"/> is not <c>host:port</c>, or the record would be larger than <see cref="MaxEncodedBytes"/>.
     /// </exception>
     public static byte[] Encode(string address, EndpointMetadata metadata, RecordMetadataFormat format)
     {
@@ -83,10 +92,10 @@ internal static class EndpointRecordCodec
             writer.WriteEndObject();
         }
 
-        if (buffer.WrittenCount > MaxRecordBytes)
+        if (buffer.WrittenCount > MaxEncodedBytes)
         {
             throw new ArgumentException(
-                $"The record of '{address}' would be {buffer.WrittenCount} bytes, over the {MaxRecordBytes} byte limit readers accept.",
+                $"The record of '{address}' would be {buffer.WrittenCount} bytes, over the {MaxEncodedBytes} byte limit of written records.",
                 nameof(metadata));
         }
 
@@ -111,7 +120,10 @@ internal static class EndpointRecordCodec
     }
 
     /// <summary>
-    /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged.
+    /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged, which
+    /// quotes at most the start of any value from the record. Reads a value of any size, in time and memory in
+    /// proportion to it (the fuzz tests hold it to that): callers bound the size first, as the watcher does with
+    /// <see cref="EtcdOptions.MaxRecordBytes"/>.
     /// </summary>
     public static bool TryDecode(
         ReadOnlySpan<byte> value,
@@ -122,12 +134,6 @@ internal static class EndpointRecordCodec
         if (value.IsEmpty)
         {
             reason = "the value is empty";
-            return false;
-        }
-
-        if (value.Length > MaxRecordBytes)
-        {
-            reason = $"the value is {value.Length} bytes, over the {MaxRecordBytes} byte limit";
             return false;
         }
 
@@ -188,13 +194,14 @@ internal static class EndpointRecordCodec
         }
         catch (JsonException ex)
         {
-            reason = "the value is not valid JSON: " + ex.Message;
+            // The message quotes the offending bytes, which may be control characters.
+            reason = "the value is not valid JSON: " + Escaped(ex.Message, MaxShownMessage);
             return false;
         }
         catch (InvalidOperationException ex)
         {
             // GetString on text that is not valid UTF-8.
-            reason = "the value is not valid UTF-8 JSON: " + ex.Message;
+            reason = "the value is not valid UTF-8 JSON: " + Escaped(ex.Message, MaxShownMessage);
             return false;
         }
 
@@ -228,7 +235,7 @@ internal static class EndpointRecordCodec
             var close = address.IndexOf(']', StringComparison.Ordinal);
             if (close < 2 || close + 1 >= address.Length || address[close + 1] != ':')
             {
-                reason = $"Addr '{address}' is not [host]:port";
+                reason = $"Addr {Shown(address)} is not [host]:port";
                 return false;
             }
 
@@ -240,30 +247,89 @@ internal static class EndpointRecordCodec
             colon = address.LastIndexOf(':');
             if (colon <= 0 || address.AsSpan(0, colon).Contains(':'))
             {
-                reason = $"Addr '{address}' is not host:port";
+                reason = $"Addr {Shown(address)} is not host:port";
                 return false;
             }
 
             host = address[..colon];
         }
 
-        var portText = address.AsSpan(colon + 1);
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        if (!TryParseDecimal(address.AsSpan(colon + 1), out port) || port is < 1 or > 65535)
         {
             host = null;
-            reason = $"Addr '{address}' has no valid port (1 to 65535)";
+            reason = $"Addr {Shown(address)} has no valid port (1 to 65535)";
+            return false;
+        }
+
+        if (host.Length > MaxHostLength)
+        {
+            host = null;
+            reason = $"Addr {Shown(address)} has a host longer than {MaxHostLength} characters";
             return false;
         }
 
         if (!IsValidHost(host, bracketed: address.StartsWith('[')))
         {
             host = null;
-            reason = $"Addr '{address}' has an invalid host";
+            reason = $"Addr {Shown(address)} has an invalid host";
             return false;
         }
 
         reason = null;
         return true;
+    }
+
+    /// <summary>
+    /// Reads decimal digits only. int.TryParse alone, even with <see cref="NumberStyles.None"/>, also reads trailing
+    /// NUL characters ("80\0" is 80), so a record with such a port or weight would be read here but not by Go.
+    /// </summary>
+    private static bool TryParseDecimal(ReadOnlySpan<char> text, out int value)
+    {
+        value = 0;
+        return !text.IsEmpty
+            && !text.ContainsAnyExceptInRange('0', '9')
+            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// A value from the record as a reason quotes it: its start only, control characters escaped, so that a hostile
+    /// record can neither flood the log (a reason is logged for every skipped record) nor forge lines in it.
+    /// </summary>
+    private static string Shown(string value) =>
+        value.Length > MaxShownValue
+            ? string.Create(CultureInfo.InvariantCulture, $"'{Escaped(value, MaxShownValue)}' ({value.Length} characters)")
+            : $"'{Escaped(value, MaxShownValue)}'";
+
+    /// <summary>
+    /// <paramref name="text"/> with control characters and surrogates as <c>\uXXXX</c>, cut at about
+    /// <paramref name="max"/> characters (escapes included: a JSON error message may quote many control characters).
+    /// </summary>
+    private static string Escaped(string text, int max)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\0', '\u001F') && !text.AsSpan().ContainsAnyInRange('\u007F', '\u009F') && !text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
+        {
+            return text.Length <= max ? text : text[..max];
+        }
+
+        var builder = new StringBuilder(max + 6);
+        foreach (var c in text)
+        {
+            if (builder.Length >= max)
+            {
+                break;
+            }
+
+            if (char.IsControl(c) || char.IsSurrogate(c))
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
     }
 
     private enum RecordField
@@ -448,10 +514,9 @@ internal static class EndpointRecordCodec
         {
             metadata = null;
             var weight = EndpointMetadata.DefaultWeight;
-            if (!string.IsNullOrEmpty(_weight)
-                && (!int.TryParse(_weight, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight <= 0))
+            if (!string.IsNullOrEmpty(_weight) && (!TryParseDecimal(_weight, out weight) || weight <= 0))
             {
-                reason = $"weight '{_weight}' is not a positive integer";
+                reason = $"weight {Shown(_weight)} is not a positive integer";
                 return false;
             }
 

@@ -72,7 +72,8 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         _time = time;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<PrefixWatcher>();
-        _view = new ServiceViewKeeper(service, Prefix, connection.Options.DataLossGracePeriod, metrics, _logger, time);
+        _view = new ServiceViewKeeper(
+            service, Prefix, connection.Options.DataLossGracePeriod, connection.Options.MaxRecordBytes, metrics, _logger, time);
     }
 
     public string Service { get; }

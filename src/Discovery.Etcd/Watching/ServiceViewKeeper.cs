@@ -31,14 +31,15 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
     private DateTimeOffset _confirmedAt;
     private string? _problem;
 
-    public ServiceViewKeeper(string service, string servicePrefix, TimeSpan gracePeriod, WatchMetrics metrics, ILogger logger, TimeProvider time)
+    public ServiceViewKeeper(
+        string service, string servicePrefix, TimeSpan gracePeriod, int maxRecordBytes, WatchMetrics metrics, ILogger logger, TimeProvider time)
     {
         _service = service;
         _gracePeriod = gracePeriod;
         _metrics = metrics;
         _logger = logger;
         _time = time;
-        _state = new ServiceViewState(servicePrefix, OnRecordSkipped);
+        _state = new ServiceViewState(servicePrefix, maxRecordBytes, OnRecordSkipped);
         _dispatcher = new SubscriberDispatcher(service, logger);
         _graceTimer = time.CreateTimer(_ => ExpireRetained(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _current = ServiceView.NotSynced(service, problem: null);

@@ -11,6 +11,7 @@ namespace Discovery.Etcd.Watching;
 internal sealed class ServiceViewState
 {
     private readonly string _servicePrefix;
+    private readonly int _maxRecordBytes;
     private readonly Action<string, long, string> _onSkipped;
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Retained> _retained = new(StringComparer.Ordinal);
@@ -20,10 +21,13 @@ internal sealed class ServiceViewState
     private readonly Dictionary<string, long> _malformed = new(StringComparer.Ordinal);
 
     /// <param name="servicePrefix">The service's key prefix, with its trailing slash.</param>
+    /// <param name="maxRecordBytes">The largest value decoded; a larger one is skipped as malformed, undecoded.</param>
     /// <param name="onSkipped">Called once per malformed record (key, mod revision, reason).</param>
-    public ServiceViewState(string servicePrefix, Action<string, long, string> onSkipped)
+    public ServiceViewState(string servicePrefix, int maxRecordBytes, Action<string, long, string> onSkipped)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRecordBytes);
         _servicePrefix = servicePrefix;
+        _maxRecordBytes = maxRecordBytes;
         _onSkipped = onSkipped;
     }
 
@@ -171,7 +175,13 @@ internal sealed class ServiceViewState
 
     private Entry? TryDecode(string key, KeyValue kv)
     {
-        if (EndpointRecordCodec.TryDecode(kv.Value.Span, out var record, out var reason))
+        // The size is checked first: decoding costs time and memory in proportion to the value, for every client.
+        string? reason;
+        if (kv.Value.Length > _maxRecordBytes)
+        {
+            reason = $"the value is {kv.Value.Length} bytes, over the {_maxRecordBytes} byte limit ({EtcdOptions.SectionName}:{nameof(EtcdOptions.MaxRecordBytes)})";
+        }
+        else if (EndpointRecordCodec.TryDecode(kv.Value.Span, out var record, out reason))
         {
             _malformed.Remove(key);
             return new Entry(record, kv.ModRevision);

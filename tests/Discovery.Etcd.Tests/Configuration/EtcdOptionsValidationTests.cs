@@ -39,6 +39,8 @@ public sealed class EtcdOptionsValidationTests
         { [Valid, "Discovery:Etcd:RequestTimeout=1.00:00:00"], "Discovery:Etcd:RequestTimeout is 1.00:00:00: it must be between" },
         { [Valid, "Discovery:Etcd:KeepAliveInterval=00:00:02"], "Discovery:Etcd:KeepAliveInterval is 00:00:02: it must be between 00:00:05" },
         { [Valid, "Discovery:Etcd:DataLossGracePeriod=-00:00:01"], "Discovery:Etcd:DataLossGracePeriod is -00:00:01: it must be between 00:00:00" },
+        { [Valid, "Discovery:Etcd:MaxRecordBytes=0"], "Discovery:Etcd:MaxRecordBytes is 0: it must be greater than 0" },
+        { [Valid, "Discovery:Etcd:MaxRecordBytes=-1"], "Discovery:Etcd:MaxRecordBytes is -1: it must be greater than 0" },
         { [Valid, "Discovery:Etcd:KeyPrefix=/prod/"], "Discovery:Etcd:KeyPrefix '/prod/' may not start with '/'" },
         { [Valid, "Discovery:Etcd:KeyPrefix=prod//eu/"], "Discovery:Etcd:KeyPrefix 'prod//eu/' may not hold '//'" },
         { [Valid, "Discovery:Etcd:KeyPrefix=prod eu/"], "Discovery:Etcd:KeyPrefix 'prod eu/' may not hold white space" },
@@ -65,7 +67,8 @@ public sealed class EtcdOptionsValidationTests
             "Discovery:Etcd:Password=secret",
             "Discovery:Etcd:KeyPrefix=prod/eu",
             "Discovery:Etcd:KeepAliveInterval=00:00:05",
-            "Discovery:Etcd:DataLossGracePeriod=00:00:00");
+            "Discovery:Etcd:DataLossGracePeriod=00:00:00",
+            "Discovery:Etcd:MaxRecordBytes=1024");
 
         await host.StartAsync();
         await host.StopAsync();

@@ -85,7 +85,7 @@ public sealed class EndpointRecordCodecTests
     [Fact]
     public void Encode_RecordOverTheSizeLimit_Throws()
     {
-        var metadata = new EndpointMetadata(null, null, 1, null, new Dictionary<string, string> { ["big"] = new string('x', EndpointRecordCodec.MaxRecordBytes) });
+        var metadata = new EndpointMetadata(null, null, 1, null, new Dictionary<string, string> { ["big"] = new string('x', EndpointRecordCodec.MaxEncodedBytes) });
 
         Assert.Throws<ArgumentException>(() => EndpointRecordCodec.Encode("h:1", metadata, RecordMetadataFormat.FormString));
     }
@@ -219,13 +219,47 @@ public sealed class EndpointRecordCodecTests
         Assert.Contains(expectedReason, reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void TryDecode_TooLarge_RejectsWithReason()
+    // Found by EndpointRecordFuzzTests: int.TryParse reads trailing NUL characters, so "80\0" was port 80.
+    [Theory]
+    [InlineData("""{"Addr":"h:80\u0000"}""", "no valid port")]
+    [InlineData("""{"Addr":"h:80\u0000\u0000"}""", "no valid port")]
+    [InlineData("""{"Addr":"h:1","Metadata":"weight=5%00"}""", "is not a positive integer")]
+    [InlineData("""{"Addr":"h:1","Metadata":{"weight":"5\u0000"}}""", "is not a positive integer")]
+    public void TryDecode_NumberWithTrailingNul_RejectsWithReason(string value, string expectedReason)
     {
-        var value = Encoding.UTF8.GetBytes($$"""{"Addr":"h:1","Metadata":"x={{new string('a', EndpointRecordCodec.MaxRecordBytes)}}"}""");
+        Assert.False(EndpointRecordCodec.TryDecode(Encoding.UTF8.GetBytes(value), out _, out var reason));
+        Assert.Contains(expectedReason, reason, StringComparison.Ordinal);
+    }
 
-        Assert.False(EndpointRecordCodec.TryDecode(value, out _, out var reason));
-        Assert.Contains("byte limit", reason, StringComparison.Ordinal);
+    // Found by EndpointRecordFuzzTests: a host of any length was read, though no DNS name is over 253 characters.
+    [Fact]
+    public void TryDecode_HostOver253Characters_RejectsWithReason()
+    {
+        Assert.Equal(new string('a', 253) + ":80", Decode($$"""{"Addr":"{{new string('a', 253)}}:80"}""").Address);
+
+        Assert.False(EndpointRecordCodec.TryDecode(Encoding.UTF8.GetBytes($$"""{"Addr":"{{new string('a', 254)}}:80"}"""), out _, out var reason));
+        Assert.Contains("has a host longer than 253 characters", reason, StringComparison.Ordinal);
+    }
+
+    // Found by EndpointRecordFuzzTests: a reason quoted Addr whole, so one record could log 64 KiB or forge log lines.
+    [Fact]
+    public void TryDecode_LongAddrWithControlCharacters_ReasonQuotesItsEscapedStartOnly()
+    {
+        var escapedAddress = "line\\nforged " + new string('a', 10_000);
+
+        Assert.False(EndpointRecordCodec.TryDecode(Encoding.UTF8.GetBytes($$"""{"Addr":"{{escapedAddress}}"}"""), out _, out var reason));
+
+        Assert.StartsWith("Addr 'line\\u000Aforged aaa", reason, StringComparison.Ordinal);
+        Assert.EndsWith("' (10012 characters) is not host:port", reason, StringComparison.Ordinal);
+        Assert.True(reason.Length < 200, reason);
+    }
+
+    [Fact]
+    public void TryDecode_ValueOfAnySize_IsDecodedSinceTheCallerBoundsTheSize()
+    {
+        var record = Decode($$"""{"Addr":"h:1","Metadata":"x={{new string('a', 1024 * 1024)}}"}""");
+
+        Assert.Equal(1024 * 1024, record.Metadata.Properties["x"].Length);
     }
 
     [Fact]

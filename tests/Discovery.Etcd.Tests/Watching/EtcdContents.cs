@@ -6,11 +6,14 @@ using Google.Protobuf;
 
 namespace Discovery.Etcd.Tests.Watching;
 
-/// <summary>"The view equals etcd's range read": the (address, metadata) set of a direct range read of a service.</summary>
+/// <summary>
+/// "The view equals etcd's range read": the (address, metadata) set of a direct range read of a service, read as a
+/// watcher reads it (values over its <see cref="EtcdOptions.MaxRecordBytes"/> skipped).
+/// </summary>
 internal static class EtcdContents
 {
     public static async Task<HashSet<(string Address, EndpointMetadata Metadata)>> ReadAsync(
-        EtcdConnection connection, string service)
+        EtcdConnection connection, string service, int maxRecordBytes)
     {
         var prefix = ServiceKeys.ServicePrefix(connection.KeyPrefix, service);
         var end = ByteString.CopyFromUtf8(prefix).ToByteArray();
@@ -22,6 +25,7 @@ internal static class EtcdContents
         foreach (var kv in response.Kvs)
         {
             if (ServiceKeys.IsDirectChild(kv.Key.ToStringUtf8(), prefix)
+                && kv.Value.Length <= maxRecordBytes
                 && EndpointRecordCodec.TryDecode(kv.Value.Span, out var record, out _))
             {
                 set.Add((record.Address, record.Metadata));
@@ -35,9 +39,9 @@ internal static class EtcdContents
         [.. view.Endpoints.Select(e => (e.Address, e.Metadata))];
 
     /// <summary>True when the view holds exactly what etcd holds; a failed read counts as "not yet".</summary>
-    public static async Task<bool> ViewEqualsEtcdAsync(EtcdConnection reader, IServiceWatcher watcher)
+    public static async Task<bool> ViewEqualsEtcdAsync(EtcdConnection reader, IServiceWatcher watcher, int maxRecordBytes)
     {
-        var etcd = await ReadAsync(reader, watcher.Service);
+        var etcd = await ReadAsync(reader, watcher.Service, maxRecordBytes);
         return Of(watcher.Current).SetEquals(etcd);
     }
 

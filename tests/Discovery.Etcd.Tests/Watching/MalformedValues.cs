@@ -20,7 +20,8 @@ internal static class MalformedValues
         ("truncated JSON", Utf8("{\"Op\":0,\"Addr\":\"10.0.")),
         ("invalid UTF-8", [0xff, 0xfe, 0x7b, 0x7d]),
         ("host with a space", Utf8("{\"Addr\":\"bad host:80\"}")),
-        ("over 16 KB", Utf8("{\"Addr\":\"10.0.0.1:80\",\"Metadata\":\"" + new string('x', 17 * 1024) + "\"}")),
+        // Valid but for its size: over the default EtcdOptions.MaxRecordBytes of 64 KiB.
+        ("over 64 KiB", Utf8("{\"Addr\":\"10.0.0.1:80\",\"Metadata\":\"" + new string('x', 65 * 1024) + "\"}")),
     ];
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);

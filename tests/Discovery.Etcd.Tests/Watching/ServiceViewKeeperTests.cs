@@ -27,7 +27,7 @@ public sealed class ServiceViewKeeperTests : IAsyncLifetime
     public ServiceViewKeeperTests()
     {
         _metrics = new WatchMetrics(_services.GetRequiredService<IMeterFactory>(), _time);
-        _keeper = new ServiceViewKeeper("echo", "echo/", Grace, _metrics, NullLogger.Instance, _time);
+        _keeper = new ServiceViewKeeper("echo", "echo/", Grace, 64 * 1024, _metrics, NullLogger.Instance, _time);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -9,13 +9,14 @@ namespace Discovery.Etcd.Tests.Watching;
 public sealed class ServiceViewStateTests
 {
     private const string Prefix = "prod/echo/";
+    private const int MaxRecordBytes = 1024;
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
 
     private readonly List<(string Key, long Revision, string Reason)> _skipped = [];
     private readonly ServiceViewState _state;
 
-    public ServiceViewStateTests() => _state = new ServiceViewState(Prefix, (k, r, why) => _skipped.Add((k, r, why)));
+    public ServiceViewStateTests() => _state = new ServiceViewState(Prefix, MaxRecordBytes, (k, r, why) => _skipped.Add((k, r, why)));
 
     [Fact]
     public void ApplyListing_NestedAndSiblingKeys_KeepsOnlyDirectChildren()
@@ -208,6 +209,40 @@ public sealed class ServiceViewStateTests
         Assert.Equal(12, _state.Revision);
     }
 
+    [Fact]
+    public void ApplyPut_ValidRecordOverMaxRecordBytes_IsSkippedUndecodedAndReportedOnce()
+    {
+        var huge = Padded("prod/echo/a", "10.0.0.1:80", MaxRecordBytes + 1, modRevision: 2);
+
+        _state.ApplyPut(huge);
+        _state.ApplyListing([huge], revision: 2, Now, Grace);
+
+        Assert.Empty(Addresses());
+        var skipped = Assert.Single(_skipped);
+        Assert.Equal(("prod/echo/a", 2L), (skipped.Key, skipped.Revision));
+        Assert.Contains($"{MaxRecordBytes + 1} bytes, over the {MaxRecordBytes} byte limit (Discovery:Etcd:MaxRecordBytes)", skipped.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ApplyListing_RecordOfExactlyMaxRecordBytes_IsRead()
+    {
+        _state.ApplyListing([Padded("prod/echo/a", "10.0.0.1:80", MaxRecordBytes, modRevision: 2)], revision: 2, Now, Grace);
+
+        Assert.Equal(["10.0.0.1:80"], Addresses());
+        Assert.Empty(_skipped);
+    }
+
+    [Fact]
+    public void ApplyPut_RecordShrunkBelowMaxRecordBytes_IsRead()
+    {
+        _state.ApplyPut(Padded("prod/echo/a", "10.0.0.1:80", MaxRecordBytes * 4, modRevision: 2));
+
+        _state.ApplyPut(Record("prod/echo/a", "10.0.0.1:80", 3));
+
+        Assert.Equal(["10.0.0.1:80"], Addresses());
+        Assert.Single(_skipped);
+    }
+
     private void LoseData()
     {
         _state.ApplyListing([Record("prod/echo/a", "10.0.0.1:80", 30), Record("prod/echo/b", "10.0.0.2:80", 40)], 50, Now, Grace);
@@ -225,6 +260,15 @@ public sealed class ServiceViewStateTests
             RecordMetadataFormat.FormString)),
         ModRevision = modRevision,
     };
+
+    // A valid record whose value is exactly `size` bytes, padded by an unknown field.
+    private static KeyValue Padded(string key, string address, int size, long modRevision)
+    {
+        var start = $$"""{"Addr":"{{address}}","pad":" """;
+        var value = start + new string('x', size - start.Length - 2) + "\"}";
+        Assert.Equal(size, Encoding.UTF8.GetByteCount(value));
+        return Raw(key, value, modRevision);
+    }
 
     private static KeyValue Raw(string key, string value, long modRevision) => new()
     {

@@ -137,11 +137,11 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
     {
         try
         {
-            await Eventually.UntilAsync(() => EtcdContents.ViewEqualsEtcdAsync(reader, Watcher), within, $"view equals etcd {situation}");
+            await Eventually.UntilAsync(() => EtcdContents.ViewEqualsEtcdAsync(reader, Watcher, Connection.Options.MaxRecordBytes), within, $"view equals etcd {situation}");
         }
         catch (EventuallyTimeoutException ex)
         {
-            var etcd = await EtcdContents.ReadAsync(reader, Watcher.Service);
+            var etcd = await EtcdContents.ReadAsync(reader, Watcher.Service, Connection.Options.MaxRecordBytes);
             throw new EventuallyTimeoutException(ex.Message + ": " + EtcdContents.Describe(EtcdContents.Of(Watcher.Current), etcd), ex);
         }
     }
