@@ -28,6 +28,7 @@ public sealed class PublicApiTests
                 "EtcdOptions.Endpoints: IList<String>",
                 "EtcdOptions.KeepAliveInterval: TimeSpan",
                 "EtcdOptions.KeyPrefix: String",
+                "EtcdOptions.MaxRecordBytes: Int32",
                 "EtcdOptions.Password: String",
                 "EtcdOptions.RequestTimeout: TimeSpan",
                 "EtcdOptions.Tls: EtcdTlsOptions",

@@ -28,25 +28,51 @@ public sealed class SubscriberDispatcherTests
     }
 
     [Fact]
-    public async Task Subscribe_CurrentViewSynced_DeliversItAtOnce()
+    public async Task Subscribe_CurrentViewSynced_DeliversIt()
     {
         await using var dispatcher = new SubscriberDispatcher("echo", NullLogger.Instance);
-        ServiceView? received = null;
+        var received = new ConcurrentQueue<long>();
 
-        using var subscription = dispatcher.Subscribe(v => received = v, () => new NumberedView(4, Synced(4)));
+        using var subscription = dispatcher.Subscribe(v => received.Enqueue(v.Revision), () => new NumberedView(4, Synced(4)));
 
-        Assert.Equal(4, received?.Revision);
+        await Eventually.UntilAsync(() => !received.IsEmpty, Deadline, "the current view delivered");
+        Assert.Equal([4L], received);
     }
 
     [Fact]
-    public async Task Subscribe_CurrentViewNotSynced_DeliversNothing()
+    public async Task Subscribe_CurrentViewNotSynced_DeliversNothingUntilASyncedView()
     {
         await using var dispatcher = new SubscriberDispatcher("echo", NullLogger.Instance);
-        var calls = 0;
+        var received = new ConcurrentQueue<long>();
 
-        using var subscription = dispatcher.Subscribe(_ => calls++, NotSynced);
+        using var subscription = dispatcher.Subscribe(v => received.Enqueue(v.Revision), NotSynced);
+        dispatcher.Post(new NumberedView(2, Synced(2)));
 
-        Assert.Equal(0, calls);
+        await Eventually.UntilAsync(() => !received.IsEmpty, Deadline, "the posted view delivered");
+        Assert.Equal([2L], received);
+    }
+
+    [Fact]
+    public async Task Subscribe_CallerHoldsALockTheListenerTakes_ReturnsWithoutCallingTheListener()
+    {
+        // grpc-dotnet starts a resolver (which subscribes) under a lock that the resolver's listener takes too.
+        await using var dispatcher = new SubscriberDispatcher("echo", NullLogger.Instance);
+        using var callersLock = new SemaphoreSlim(1, 1);
+        var received = new ConcurrentQueue<long>();
+        void Listener(ServiceView view)
+        {
+            callersLock.Wait();
+            received.Enqueue(view.Revision);
+            callersLock.Release();
+        }
+
+        await callersLock.WaitAsync();
+        var subscribing = Task.Run(() => dispatcher.Subscribe(Listener, () => new NumberedView(7, Synced(7))));
+        using var subscription = await subscribing.WaitAsync(Deadline);
+        callersLock.Release();
+
+        await Eventually.UntilAsync(() => !received.IsEmpty, Deadline, "the current view delivered once the lock is free");
+        Assert.Equal([7L], received);
     }
 
     [Fact]
