@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Ejection;
+using Discovery.Testing.Fakes;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Ejection;

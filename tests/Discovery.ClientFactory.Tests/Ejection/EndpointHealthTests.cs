@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Ejection;
+using Discovery.Testing.Fakes;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Time.Testing;
 

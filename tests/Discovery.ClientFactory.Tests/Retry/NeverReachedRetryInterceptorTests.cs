@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Net.Http;
 using System.Net.Sockets;
 using Discovery.ClientFactory.Retry;
+using Discovery.Testing.Fakes;
 using Discovery.Testing;
-using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Retry;

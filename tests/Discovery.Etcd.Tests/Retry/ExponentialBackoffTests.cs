@@ -1,4 +1,5 @@
 using Discovery.Etcd.Retry;
+using Discovery.Testing.Fakes;
 
 namespace Discovery.Etcd.Tests.Retry;
 

@@ -1,6 +1,6 @@
 using Discovery.Etcd.Retry;
 
-namespace Discovery.Etcd.Tests.Retry;
+namespace Discovery.Testing.Fakes;
 
 /// <summary>A jitter source that replays given draws, then repeats the last one, and counts the draws taken.</summary>
 internal sealed class ScriptedJitter(params double[] draws) : IJitterSource
