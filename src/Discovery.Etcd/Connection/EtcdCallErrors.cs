@@ -63,10 +63,12 @@ internal static class EtcdCallErrors
                 return new RpcException(new Status(StatusCode.Unavailable, detail, exception));
             }
 
-            if (inner is IOException && inner.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal))
+            if ((inner is IOException && inner.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal)) || IsCertificateAlert(inner.Message))
             {
                 // With TLS 1.3 the server checks the client certificate after the client finished its handshake,
-                // so a missing or untrusted client certificate shows up as a connection closed at once.
+                // so a missing or untrusted client certificate shows up as a connection closed at once, or as the
+                // server's certificate alert read on the client's first HTTP/2 frames: which one, and whether gRPC
+                // then says Unavailable or Internal, depends on timing.
                 return new RpcException(new Status(
                     StatusCode.Unavailable,
                     "etcd closed the TLS connection right after the handshake: it may require a client certificate " +
@@ -78,4 +80,10 @@ internal static class EtcdCallErrors
 
         return exception;
     }
+
+    // OpenSSL's names for the alerts a TLS server sends about the client's certificate: "sslv3 alert bad certificate",
+    // "tlsv13 alert certificate required", "... alert unknown ca".
+    private static bool IsCertificateAlert(string message) =>
+        message.Contains(" alert ", StringComparison.Ordinal)
+        && (message.Contains("certificate", StringComparison.Ordinal) || message.Contains("unknown ca", StringComparison.Ordinal));
 }

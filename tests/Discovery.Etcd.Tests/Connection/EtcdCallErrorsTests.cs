@@ -21,6 +21,23 @@ public sealed class EtcdCallErrorsTests
     }
 
     [Fact]
+    public void Translate_ClientCertificateAlertReadAfterTheHandshake_NamesTheClientCertificateSettings()
+    {
+        // TLS 1.3: etcd rejects a missing client certificate after the client's handshake ended, so the alert comes
+        // with the first frames read; seen as Internal when it arrived after the call had started.
+        var alert = new IOException(
+            "The decryption operation failed, see inner exception.",
+            new InvalidOperationException("error:0A00045C:SSL routines::tlsv13 alert certificate required"));
+        var error = new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call.", new HttpRequestException("An error occurred while sending the request.", alert)));
+
+        var translated = EtcdCallErrors.Translate(error, usesTls: true);
+
+        Assert.Equal(StatusCode.Unavailable, translated.StatusCode);
+        Assert.Contains("client certificate", translated.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("Discovery:Etcd:Tls:CertFile", translated.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Translate_PlaintextConnection_LeavesTheErrorAlone()
     {
         var error = Wrapped(new AuthenticationException("The remote certificate is invalid"));
