@@ -107,30 +107,27 @@ internal sealed partial class SubscriberDispatcher : IAsyncDisposable
     private void Remove(Subscription subscription) =>
         ImmutableInterlocked.Update(ref _subscriptions, static (list, s) => list.Remove(s), subscription);
 
+    /// <remarks>Only the delivery task calls <see cref="Deliver"/>, so it needs no lock of its own.</remarks>
     private sealed class Subscription(SubscriberDispatcher owner, Action<ServiceView> listener) : IDisposable
     {
-        private readonly Lock _gate = new();
         private long _delivered = -1;
         private volatile bool _disposed;
 
         public void Deliver(NumberedView view)
         {
-            lock (_gate)
+            if (_disposed || view.Number <= _delivered)
             {
-                if (_disposed || view.Number <= _delivered)
-                {
-                    return;
-                }
+                return;
+            }
 
-                _delivered = view.Number;
-                try
-                {
-                    listener(view.View);
-                }
-                catch (Exception ex)
-                {
-                    Log.SubscriberFailed(owner._logger, owner._service, ex);
-                }
+            _delivered = view.Number;
+            try
+            {
+                listener(view.View);
+            }
+            catch (Exception ex)
+            {
+                Log.SubscriberFailed(owner._logger, owner._service, ex);
             }
         }
 
