@@ -1,3 +1,5 @@
+extern alias etcd;
+
 using BenchmarkDotNet.Attributes;
 using Discovery.ClientFactory;
 using Discovery.ClientFactory.Balancing;
@@ -5,7 +7,7 @@ using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
-using Discovery.Etcd.Records;
+using etcd::Discovery.Etcd;
 using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -160,7 +162,7 @@ public class PickBenchmarks
         var snapshots = _ready.Subchannels.Select((subchannel, i) =>
         {
             var address = subchannel.CurrentAddress!.EndPoint;
-            var record = new EndpointRecord($"{address.Host}:{address.Port}", address.Host, address.Port, new EndpointMetadata($"s{i}", "v1", weights.Length > 0 ? weights[i] : 100, null, null));
+            var record = new ServiceInstance($"{address.Host}:{address.Port}", $"s{i}", "v1", null, weights.Length > 0 ? weights[i] : 100, null);
             var health = new EndpointHealth(TimeProvider.System, SharedJitterSource.Instance);
             var endpoint = new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime), health, new EjectionTracker(health, _ => { }));
             return new EndpointSnapshot(endpoint, ConnectivityState.Ready, true, null);

@@ -1,7 +1,8 @@
+extern alias etcd;
+
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Discovery.Etcd;
-using Discovery.Etcd.Records;
+using etcd::Discovery.Etcd.Records;
 
 namespace Discovery.Benchmarks;
 

@@ -7,7 +7,6 @@ using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Resolving;
 using Discovery.ClientFactory.Retry;
 using Discovery.ClientFactory.Routing;
-using Discovery.Etcd.DependencyInjection;
 using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;

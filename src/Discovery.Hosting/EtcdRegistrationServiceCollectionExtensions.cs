@@ -1,5 +1,4 @@
-using Discovery.Etcd.DependencyInjection;
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 using Discovery.Hosting;
 using Discovery.Hosting.Configuration;
 using Discovery.Hosting.Registration;

@@ -14,9 +14,7 @@ public sealed class ArchitectureTests
         "Discovery.Etcd.Diagnostics",
         "Discovery.Etcd.Records",
         "Discovery.Etcd.Connection",
-        "Discovery.Etcd.Leasing",
         "Discovery.Etcd.Watching",
-        "Discovery.Etcd.DependencyInjection",
     ];
 
     [Fact]

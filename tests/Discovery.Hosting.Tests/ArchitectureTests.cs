@@ -8,6 +8,7 @@ public sealed class ArchitectureTests
     /// <summary>Lowest first; the README's layout section gives the same order.</summary>
     public static readonly string[] Layers =
     [
+        "Discovery.Hosting.Leasing",
         "Discovery.Hosting",
         "Discovery.Hosting.Registration",
         "Discovery.Hosting.Configuration",

@@ -1,8 +1,9 @@
+using Discovery.Etcd;
 using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Resolving;
-using Discovery.Etcd.Records;
+
 using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
@@ -159,7 +160,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         }
     }
 
-    private Entry CreateEntry(BalancerAddress address, EndpointRecord record, long peersLag)
+    private Entry CreateEntry(BalancerAddress address, ServiceInstance record, long peersLag)
     {
         var load = new EndpointLoad(_settings.Services.Time, _settings.Services.Options.P2cDecayTime, peersLag);
         var entry = new Entry(address);
@@ -168,7 +169,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     }
 
     /// <summary>Gives <paramref name="entry"/> a new subchannel, and an endpoint over it keeping its statistics and health.</summary>
-    private void AttachSubchannel(Entry entry, EndpointRecord record, EndpointLoad load, EndpointHealth health)
+    private void AttachSubchannel(Entry entry, ServiceInstance record, EndpointLoad load, EndpointHealth health)
     {
         var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
         _subchannels.Opened(_settings.Service);

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Discovery.Etcd.Diagnostics;
-using Discovery.Etcd.Watching;
+using Discovery.Etcd;
 
 namespace Discovery.ClientFactory.Diagnostics;
 
@@ -13,7 +13,7 @@ internal sealed class ClientViewRegistry
 {
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, (IServiceWatcher Watcher, int Count)> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IServiceWatch Watcher, int Count)> _watchers = new(StringComparer.Ordinal);
 
     public ClientViewRegistry(IMeterFactory meterFactory, TimeProvider time)
     {
@@ -31,7 +31,7 @@ internal sealed class ClientViewRegistry
             description: "Instances in the view a client balances over.");
     }
 
-    public IDisposable Track(IServiceWatcher watcher)
+    public IDisposable Track(IServiceWatch watcher)
     {
         lock (_lock)
         {
@@ -70,7 +70,7 @@ internal sealed class ClientViewRegistry
     {
         foreach (var view in Views())
         {
-            yield return new Measurement<int>(view.Endpoints.Count, new KeyValuePair<string, object?>("service", view.Service));
+            yield return new Measurement<int>(view.Instances.Count, new KeyValuePair<string, object?>("service", view.Service));
         }
     }
 

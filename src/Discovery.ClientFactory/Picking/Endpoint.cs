@@ -1,6 +1,7 @@
+using Discovery.Etcd;
 using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
-using Discovery.Etcd.Records;
+
 using Grpc.Net.Client.Balancer;
 
 namespace Discovery.ClientFactory.Picking;
@@ -11,7 +12,7 @@ namespace Discovery.ClientFactory.Picking;
 /// </summary>
 internal sealed class Endpoint
 {
-    public Endpoint(EndpointRecord record, Subchannel subchannel, EndpointLoad load, EndpointHealth health, ISubchannelCallTracker tracker)
+    public Endpoint(ServiceInstance record, Subchannel subchannel, EndpointLoad load, EndpointHealth health, ISubchannelCallTracker tracker)
     {
         Record = record;
         Subchannel = subchannel;
@@ -21,15 +22,15 @@ internal sealed class Endpoint
         Result = PickResult.ForSubchannel(subchannel, tracker);
     }
 
-    public EndpointRecord Record { get; }
+    public ServiceInstance Record { get; }
 
     public string Id => Record.Id;
 
-    public string? Version => Record.Metadata.Version;
+    public string? Version => Record.Version;
 
-    public string? Zone => Record.Metadata.Zone;
+    public string? Zone => Record.Zone;
 
-    public int Weight => Record.Metadata.Weight;
+    public int Weight => Record.Weight;
 
     public Subchannel Subchannel { get; }
 
@@ -44,7 +45,7 @@ internal sealed class Endpoint
     public PickResult Result { get; }
 
     /// <summary>The same instance and statistics with an updated record (metadata changed, address did not).</summary>
-    public Endpoint WithRecord(EndpointRecord record) => new(record, Subchannel, Load, Health, Tracker);
+    public Endpoint WithRecord(ServiceInstance record) => new(record, Subchannel, Load, Health, Tracker);
 
     public override string ToString() => $"{Id} ({Record.Address})";
 }

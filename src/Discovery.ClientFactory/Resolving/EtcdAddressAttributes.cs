@@ -1,4 +1,5 @@
-using Discovery.Etcd.Records;
+using Discovery.Etcd;
+
 using Grpc.Net.Client.Balancer;
 
 namespace Discovery.ClientFactory.Resolving;
@@ -10,21 +11,21 @@ namespace Discovery.ClientFactory.Resolving;
 /// </summary>
 internal static class EtcdAddressAttributes
 {
-    private static readonly BalancerAttributesKey<EndpointRecord> RecordKey = new("discovery.record");
+    private static readonly BalancerAttributesKey<ServiceInstance> RecordKey = new("discovery.record");
 
-    public static BalancerAddress ToAddress(EndpointRecord record)
+    public static BalancerAddress ToAddress(ServiceInstance record)
     {
         var address = new BalancerAddress(record.Host, record.Port);
         var attributes = address.Attributes;
         attributes.Set(RecordKey, record);
         attributes.Set(new BalancerAttributesKey<string>(DiscoveryPickers.InstanceIdAttribute), record.Id);
-        attributes.Set(new BalancerAttributesKey<int>(DiscoveryPickers.WeightAttribute), record.Metadata.Weight);
-        if (record.Metadata.Version is { } version)
+        attributes.Set(new BalancerAttributesKey<int>(DiscoveryPickers.WeightAttribute), record.Weight);
+        if (record.Version is { } version)
         {
             attributes.Set(new BalancerAttributesKey<string>(DiscoveryPickers.VersionAttribute), version);
         }
 
-        if (record.Metadata.Zone is { } zone)
+        if (record.Zone is { } zone)
         {
             attributes.Set(new BalancerAttributesKey<string>(DiscoveryPickers.ZoneAttribute), zone);
         }
@@ -33,8 +34,16 @@ internal static class EtcdAddressAttributes
     }
 
     /// <summary>The record an address carries; an address from another resolver gets a record with no metadata.</summary>
-    public static EndpointRecord RecordOf(BalancerAddress address) =>
+    public static ServiceInstance RecordOf(BalancerAddress address) =>
         address.Attributes.TryGetValue(RecordKey, out var record)
             ? record
-            : new EndpointRecord($"{address.EndPoint.Host}:{address.EndPoint.Port}", address.EndPoint.Host, address.EndPoint.Port, EndpointMetadata.Empty);
+            : new ServiceInstance(
+                address.EndPoint.Host.Contains(':', StringComparison.Ordinal)
+                    ? $"[{address.EndPoint.Host}]:{address.EndPoint.Port}"
+                    : $"{address.EndPoint.Host}:{address.EndPoint.Port}",
+                id: null,
+                version: null,
+                zone: null,
+                ServiceInstance.DefaultWeight,
+                metadata: null);
 }

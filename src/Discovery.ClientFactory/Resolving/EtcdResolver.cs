@@ -1,5 +1,5 @@
 using Discovery.ClientFactory.Diagnostics;
-using Discovery.Etcd.Watching;
+using Discovery.Etcd;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 
@@ -22,7 +22,7 @@ internal sealed class EtcdResolver : Resolver
     /// </summary>
     public static readonly TimeSpan FirstAnswerWait = TimeSpan.FromSeconds(5);
 
-    private readonly ServiceWatcherReference _reference;
+    private readonly IServiceWatch _watch;
     private readonly ClientViewRegistry _registry;
     private readonly TimeProvider _time;
     private ITimer? _firstAnswerTimer;
@@ -35,14 +35,12 @@ internal sealed class EtcdResolver : Resolver
     private ResolverResult? _cachedResult;
     private ResolverResult? _lastSynced;
 
-    public EtcdResolver(ServiceWatcherReference reference, ClientViewRegistry registry, TimeProvider time)
+    public EtcdResolver(IServiceWatch watch, ClientViewRegistry registry, TimeProvider time)
     {
-        _reference = reference;
+        _watch = watch;
         _registry = registry;
         _time = time;
     }
-
-    private IServiceWatcher Watcher => _reference.Watcher;
 
     public override void Start(Action<ResolverResult> listener)
     {
@@ -52,7 +50,7 @@ internal sealed class EtcdResolver : Resolver
             throw new InvalidOperationException("The resolver was already started.");
         }
 
-        _tracking = _registry.Track(Watcher);
+        _tracking = _registry.Track(_watch);
         _firstAnswerTimer = _time.CreateTimer(
             static state =>
             {
@@ -63,7 +61,7 @@ internal sealed class EtcdResolver : Resolver
             this,
             FirstAnswerWait,
             Timeout.InfiniteTimeSpan);
-        _subscription = Watcher.Subscribe(_ => Push());
+        _subscription = _watch.Subscribe(_ => Push());
         Push();
     }
 
@@ -76,7 +74,7 @@ internal sealed class EtcdResolver : Resolver
             _firstAnswerTimer?.Dispose();
             _subscription?.Dispose();
             _tracking?.Dispose();
-            _reference.Dispose();
+            _watch.Dispose();
         }
 
         base.Dispose(disposing);
@@ -97,14 +95,14 @@ internal sealed class EtcdResolver : Resolver
 
         while (true)
         {
-            var view = Watcher.Current;
+            var view = _watch.Current;
             if (ResultFor(view) is not { } result)
             {
                 return;
             }
 
             listener(result);
-            if (ReferenceEquals(Watcher.Current, view))
+            if (ReferenceEquals(_watch.Current, view))
             {
                 return;
             }
@@ -123,7 +121,7 @@ internal sealed class EtcdResolver : Resolver
             ResolverResult result;
             if (view.IsSynced)
             {
-                result = ResolverResult.ForResult([.. view.Endpoints.Select(EtcdAddressAttributes.ToAddress)]);
+                result = ResolverResult.ForResult([.. view.Instances.Select(EtcdAddressAttributes.ToAddress)]);
                 _lastSynced = result;
             }
             else if (_lastSynced is not null)

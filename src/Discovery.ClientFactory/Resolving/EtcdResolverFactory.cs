@@ -1,16 +1,14 @@
 using Discovery.ClientFactory.Diagnostics;
 using Discovery.Etcd;
 using Discovery.Etcd.Records;
-using Discovery.Etcd.Watching;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Discovery.ClientFactory.Resolving;
 
 /// <summary>
 /// Resolves <c>etcd:///{service}</c> addresses. Every channel gets its own resolver, but all resolvers of one
-/// service share one watcher (and so one etcd watch) through <see cref="IServiceWatcherProvider"/>.
+/// service share one watcher (and so one etcd watch) through <see cref="IServiceCatalog"/>.
 /// </summary>
 internal sealed class EtcdResolverFactory(IServiceProvider services) : ResolverFactory
 {
@@ -36,8 +34,7 @@ internal sealed class EtcdResolverFactory(IServiceProvider services) : ResolverF
     {
         ArgumentNullException.ThrowIfNull(options);
         var service = ServiceOf(options.Address);
-        var etcdOptions = services.GetRequiredService<IOptions<EtcdOptions>>().Value;
-        var reference = services.GetRequiredService<IServiceWatcherProvider>().Watch(etcdOptions, service);
-        return new EtcdResolver(reference, services.GetRequiredService<ClientViewRegistry>(), services.GetRequiredService<TimeProvider>());
+        var watch = services.GetRequiredService<IServiceCatalog>().Watch(service);
+        return new EtcdResolver(watch, services.GetRequiredService<ClientViewRegistry>(), services.GetRequiredService<TimeProvider>());
     }
 }

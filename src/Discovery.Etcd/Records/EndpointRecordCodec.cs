@@ -20,7 +20,7 @@ namespace Discovery.Etcd.Records;
 /// <c>Op</c>) is read as an add, and anything else (<c>"Op":"Add"</c>, -1, 1.5) rejects the record: every
 /// client of the fleet then sees the same endpoints.
 /// </remarks>
-internal static class EndpointRecordCodec
+internal static partial class EndpointRecordCodec
 {
     /// <summary>
     /// The largest record written: a quarter of what watchers read by default (<see cref="EtcdOptions.MaxRecordBytes"/>),
@@ -33,8 +33,6 @@ internal static class EndpointRecordCodec
         // The output is JSON for etcd, never HTML: keep '&' and '+' of the form string readable in etcdctl.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
-
-    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 16 };
 
     // The longest DNS name (RFC 1035): a longer host cannot be reached, and each one read is kept in memory.
     private const int MaxHostLength = 253;
@@ -117,107 +115,6 @@ internal static class EndpointRecordCodec
         }
 
         return builder.ToString();
-    }
-
-    /// <summary>
-    /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged, which
-    /// quotes at most the start of any value from the record. Reads a value of any size, in time and memory in
-    /// proportion to it (the fuzz tests hold it to that): callers bound the size first, as the watcher does with
-    /// <see cref="EtcdOptions.MaxRecordBytes"/>.
-    /// </summary>
-    public static bool TryDecode(
-        ReadOnlySpan<byte> value,
-        [NotNullWhen(true)] out EndpointRecord? record,
-        [NotNullWhen(false)] out string? reason)
-    {
-        record = null;
-        if (value.IsEmpty)
-        {
-            reason = "the value is empty";
-            return false;
-        }
-
-        string? address = null;
-        var metadata = EndpointMetadata.Empty;
-        try
-        {
-            var reader = new Utf8JsonReader(value, s_readerOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                reason = "the value is not a JSON object";
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var field = Field(ref reader);
-                reader.Read();
-                if (field == RecordField.Address)
-                {
-                    // Go decodes null into the empty string.
-                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
-                    {
-                        reason = "Addr is not a string";
-                        return false;
-                    }
-
-                    address = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
-                }
-                else if (field == RecordField.Operation)
-                {
-                    if (reader.TokenType != JsonTokenType.Null
-                        && (reader.TokenType != JsonTokenType.Number || !reader.TryGetByte(out _)))
-                    {
-                        reason = "Op is not an integer from 0 to 255 (Go clients skip such records)";
-                        return false;
-                    }
-                }
-                else if (field == RecordField.Metadata)
-                {
-                    if (!TryReadMetadata(ref reader, out metadata!, out reason))
-                    {
-                        return false;
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-
-            // Anything after the closing brace makes the value invalid JSON, as Go's decoder would say.
-            if (reader.Read())
-            {
-                reason = "the value has data after its JSON object";
-                return false;
-            }
-        }
-        catch (JsonException ex)
-        {
-            // The message quotes the offending bytes, which may be control characters.
-            reason = "the value is not valid JSON: " + Escaped(ex.Message, MaxShownMessage);
-            return false;
-        }
-        catch (InvalidOperationException ex)
-        {
-            // GetString on text that is not valid UTF-8.
-            reason = "the value is not valid UTF-8 JSON: " + Escaped(ex.Message, MaxShownMessage);
-            return false;
-        }
-
-        if (string.IsNullOrEmpty(address))
-        {
-            reason = "the record has no Addr";
-            return false;
-        }
-
-        if (!TryParseAddress(address, out var host, out var port, out reason))
-        {
-            return false;
-        }
-
-        record = new EndpointRecord(address, host, port, metadata);
-        return true;
     }
 
     /// <summary>Splits <c>host:port</c> or <c>[v6]:port</c>; the port must be 1 to 65535.</summary>

@@ -1,7 +1,7 @@
-namespace Discovery.Etcd;
+namespace Discovery.Etcd.Records;
 
 /// <summary>How the <c>Metadata</c> field of a written etcd record is encoded. Both forms are always read.</summary>
-public enum RecordMetadataFormat
+internal enum RecordMetadataFormat
 {
     /// <summary>
     /// One JSON string in <c>application/x-www-form-urlencoded</c> form, such as

@@ -228,7 +228,7 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         if (_failures == 1)
         {
             _lostAt = _time.GetTimestamp();
-            Log.Interrupted(_logger, Service, reason, _view.Current.Endpoints.Count);
+            Log.Interrupted(_logger, Service, reason, _view.Current.Instances.Count);
         }
         else
         {

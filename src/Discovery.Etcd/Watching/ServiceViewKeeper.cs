@@ -172,7 +172,7 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
     private void PublishLocked()
     {
         var previous = _current;
-        var endpoints = previous.Endpoints;
+        var endpoints = previous.Instances;
         if (_builtVersion != _state.Version)
         {
             endpoints = _state.IsSynced ? _state.BuildEndpoints() : [];
@@ -184,12 +184,12 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
             endpoints,
             _state.IsSynced,
             _state.Revision,
-            _state.IsSynced ? _confirmedAt : DateTimeOffset.MinValue,
+            _state.IsSynced ? _confirmedAt : null,
             _problem);
         _current = view;
         if (previous.IsSynced != view.IsSynced
             || previous.Problem != view.Problem
-            || (!ReferenceEquals(previous.Endpoints, endpoints) && !previous.Endpoints.SequenceEqual(endpoints)))
+            || (!ReferenceEquals(previous.Instances, endpoints) && !previous.Instances.SequenceEqual(endpoints)))
         {
             _currentNumber = ++_number;
             _dispatcher.Post(new NumberedView(_currentNumber, view));

@@ -145,7 +145,7 @@ internal sealed class ServiceViewState
     /// The endpoints, one per address, ordered by address. Of two keys with the same address, a listed record wins
     /// over a retained one, then the most recently written.
     /// </summary>
-    public IReadOnlyList<EndpointRecord> BuildEndpoints()
+    public IReadOnlyList<ServiceInstance> BuildEndpoints()
     {
         var byAddress = new Dictionary<string, Candidate>(StringComparer.Ordinal);
         foreach (var (key, entry) in _entries)
@@ -196,7 +196,7 @@ internal sealed class ServiceViewState
         return null;
     }
 
-    private sealed record Entry(EndpointRecord Record, long ModRevision);
+    private sealed record Entry(ServiceInstance Record, long ModRevision);
 
     private sealed record Retained(Entry Entry, DateTimeOffset ExpiresAt);
 

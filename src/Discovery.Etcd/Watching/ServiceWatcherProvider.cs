@@ -2,32 +2,49 @@ using System.Diagnostics.Metrics;
 using Discovery.Etcd.Connection;
 using Discovery.Etcd.Records;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Discovery.Etcd.Watching;
 
 /// <summary>
-/// Shares one <see cref="PrefixWatcher"/> per (etcd connection, service): the first reference starts it, the
-/// last one released stops it. Stopping is asynchronous; the provider owns the stopping watchers and awaits them
-/// when it is disposed.
+/// The <see cref="IServiceCatalog"/>: shares one <see cref="PrefixWatcher"/> per service over the process's etcd
+/// connection; the first reference starts it, the last one released stops it. Stopping is asynchronous; the
+/// catalog owns the stopping watchers and awaits them when it is disposed. Registered as a DI singleton by
+/// <c>AddDiscoveryEtcd</c>.
 /// </summary>
-internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDisposable, IDisposable
+internal sealed class ServiceWatcherProvider : IServiceCatalog, IAsyncDisposable, IDisposable
 {
-    private readonly EtcdConnectionProvider _connections;
+    private readonly Lazy<EtcdConnection> _connection;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly WatchMetrics _metrics;
     private readonly Lock _gate = new();
-    private readonly Dictionary<(EtcdConnection Connection, string Service), Shared> _watchers = [];
+    private readonly Dictionary<string, Shared> _watchers = new(StringComparer.Ordinal);
     private readonly List<Task> _stopping = [];
     private bool _disposed;
+    private int _connectionDisposed;
 
     public ServiceWatcherProvider(
-        EtcdConnectionProvider connections,
+        IOptions<EtcdOptions> options,
+        ILoggerFactory loggerFactory,
+        IMeterFactory meterFactory,
+        TimeProvider time)
+        : this(() => new EtcdConnection(options.Value, loggerFactory, time), loggerFactory, meterFactory, time)
+    {
+    }
+
+    /// <param name="connect">Makes the connection on first use (reading certificate files then).</param>
+    /// <param name="loggerFactory">Logs.</param>
+    /// <param name="meterFactory">Meters.</param>
+    /// <param name="time">The clock.</param>
+    internal ServiceWatcherProvider(
+        Func<EtcdConnection> connect,
         ILoggerFactory loggerFactory,
         IMeterFactory meterFactory,
         TimeProvider time)
     {
-        _connections = connections;
+        // A connection that failed to be made (a certificate file unreadable) is not cached: the next watch tries again.
+        _connection = new Lazy<EtcdConnection>(connect, LazyThreadSafetyMode.PublicationOnly);
         _loggerFactory = loggerFactory;
         _time = time;
         _metrics = new WatchMetrics(meterFactory, time);
@@ -45,29 +62,26 @@ internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDi
         }
     }
 
-    public ServiceWatcherReference Watch(EtcdOptions options, string service)
+    public IServiceWatch Watch(string service)
     {
-        ArgumentNullException.ThrowIfNull(options);
         if (ServiceKeys.ValidateServiceName(service) is { } problem)
         {
             throw new ArgumentException($"The service name {problem}.", nameof(service));
         }
 
-        var connection = _connections.GetConnection(options);
-        var key = (connection, service);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_watchers.TryGetValue(key, out var shared))
+            if (!_watchers.TryGetValue(service, out var shared))
             {
-                var watcher = new PrefixWatcher(connection, service, _metrics, _loggerFactory, _time);
+                var watcher = new PrefixWatcher(_connection.Value, service, _metrics, _loggerFactory, _time);
                 watcher.Start();
                 shared = new Shared(watcher);
-                _watchers[key] = shared;
+                _watchers[service] = shared;
             }
 
             shared.References++;
-            return new ServiceWatcherReference(shared.Watcher, () => Release(key, shared));
+            return new ServiceWatcherReference(shared.Watcher, () => Release(service, shared));
         }
     }
 
@@ -81,6 +95,7 @@ internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDi
         }
 
         await Task.WhenAll(stopping).ConfigureAwait(false);
+        DisposeConnection();
     }
 
     /// <summary>
@@ -91,6 +106,17 @@ internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDi
         lock (_gate)
         {
             StopAllLocked();
+        }
+
+        DisposeConnection();
+    }
+
+    // The container disposes this object twice (it is registered as itself and as the catalog).
+    private void DisposeConnection()
+    {
+        if (Interlocked.Exchange(ref _connectionDisposed, 1) == 0 && _connection.IsValueCreated)
+        {
+            _connection.Value.Dispose();
         }
     }
 
@@ -105,7 +131,7 @@ internal sealed class ServiceWatcherProvider : IServiceWatcherProvider, IAsyncDi
         _watchers.Clear();
     }
 
-    private void Release((EtcdConnection, string) key, Shared shared)
+    private void Release(string key, Shared shared)
     {
         lock (_gate)
         {

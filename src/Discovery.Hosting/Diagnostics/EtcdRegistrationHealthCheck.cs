@@ -1,4 +1,4 @@
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 using Discovery.Hosting.Registration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

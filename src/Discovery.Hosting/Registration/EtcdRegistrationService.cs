@@ -1,8 +1,7 @@
 using Discovery.Etcd;
 using Discovery.Etcd.Connection;
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 using Discovery.Etcd.Records;
-using Discovery.Etcd.Watching;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,10 +35,10 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly LeaseKeeperMetrics _metrics;
-    private readonly EtcdConnectionProvider _connections;
-    private readonly IServiceWatcherProvider _watchers;
+    private readonly IServiceCatalog _catalog;
     private readonly Lock _gate = new();
     private LeaseKeeper? _keeper;
+    private EtcdConnection? _connection;
     private EtcdLeaseApi? _api;
     private OwnRecordsMonitor? _monitor;
     private volatile RegistrationPhase _phase = RegistrationPhase.NotStarted;
@@ -52,8 +51,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         LeaseKeeperMetrics metrics,
-        EtcdConnectionProvider connections,
-        IServiceWatcherProvider watchers)
+        IServiceCatalog catalog)
     {
         _options = options.Value;
         _etcdOptions = etcdOptions.Value;
@@ -62,8 +60,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<EtcdRegistrationService>();
         _metrics = metrics;
-        _connections = connections;
-        _watchers = watchers;
+        _catalog = catalog;
     }
 
     /// <summary>Where the registration stands, for the health check.</summary>
@@ -111,10 +108,12 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             .ToArray();
 
         Log.Registering(_logger, service, string.Join(", ", addresses), string.Join(", ", bound), _options.InstanceId!);
-        var connection = _connections.GetConnection(_etcdOptions);
         lock (_gate)
         {
-            _api = new EtcdLeaseApi(connection, _time);
+            // The lease keeper has a connection of its own (the catalog's is internal to Discovery.Etcd), which also keeps
+            // its keep-alives off the connection that carries the watches.
+            _connection = new EtcdConnection(_etcdOptions, _loggerFactory, _time);
+            _api = new EtcdLeaseApi(_connection, _time);
             _keeper = new LeaseKeeper(
                 service,
                 _api,
@@ -132,7 +131,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
             // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
             var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
-            _monitor = new OwnRecordsMonitor(_watchers.Watch(_etcdOptions, service), addresses, metadata, _keeper, _logger, _time, checkInterval);
+            _monitor = new OwnRecordsMonitor(_catalog.Watch(service), addresses, metadata, _keeper, _logger, _time, checkInterval);
         }
 
         return Task.CompletedTask;
@@ -189,6 +188,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         }
 
         _api?.Dispose();
+        _connection?.Dispose();
     }
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) =>

@@ -1,6 +1,6 @@
-using Discovery.Etcd.Leasing;
+using Discovery.Etcd;
 using Discovery.Etcd.Records;
-using Discovery.Etcd.Watching;
+using Discovery.Hosting.Leasing;
 using Microsoft.Extensions.Logging;
 
 namespace Discovery.Hosting.Registration;
@@ -18,7 +18,7 @@ namespace Discovery.Hosting.Registration;
 /// </remarks>
 internal sealed partial class OwnRecordsMonitor : IDisposable
 {
-    private readonly ServiceWatcherReference _watcher;
+    private readonly IServiceWatch _watch;
     private readonly IReadOnlyList<string> _addresses;
     private readonly EndpointMetadata _metadata;
     private readonly LeaseKeeper _keeper;
@@ -28,7 +28,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
     private long _lastReportedRevision = -1;
 
     public OwnRecordsMonitor(
-        ServiceWatcherReference watcher,
+        IServiceWatch watch,
         IReadOnlyList<string> addresses,
         EndpointMetadata metadata,
         LeaseKeeper keeper,
@@ -36,20 +36,20 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
         TimeProvider timeProvider,
         TimeSpan checkInterval)
     {
-        _watcher = watcher;
+        _watch = watch;
         _addresses = addresses;
         _metadata = metadata;
         _keeper = keeper;
         _logger = logger;
-        _subscription = watcher.Watcher.Subscribe(Check);
-        _timer = timeProvider.CreateTimer(_ => Check(watcher.Watcher.Current), null, checkInterval, checkInterval);
+        _subscription = watch.Subscribe(Check);
+        _timer = timeProvider.CreateTimer(_ => Check(watch.Current), null, checkInterval, checkInterval);
     }
 
     public void Dispose()
     {
         _timer.Dispose();
         _subscription.Dispose();
-        _watcher.Dispose();
+        _watch.Dispose();
     }
 
     /// <summary>The first own address the view lacks or holds differently, or null when the view matches.</summary>
@@ -57,8 +57,8 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
     {
         foreach (var address in addresses)
         {
-            EndpointRecord? found = null;
-            foreach (var endpoint in view.Endpoints)
+            ServiceInstance? found = null;
+            foreach (var endpoint in view.Instances)
             {
                 if (string.Equals(endpoint.Address, address, StringComparison.OrdinalIgnoreCase))
                 {
@@ -67,13 +67,35 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
                 }
             }
 
-            if (found is null || !found.Metadata.Equals(metadata))
+            if (found is null || !Matches(found, metadata))
             {
                 return address;
             }
         }
 
         return null;
+    }
+
+    private static bool Matches(ServiceInstance instance, EndpointMetadata metadata)
+    {
+        if (instance.Id != (metadata.InstanceId ?? instance.Address)
+            || instance.Version != metadata.Version
+            || instance.Zone != metadata.Zone
+            || instance.Weight != metadata.Weight
+            || instance.Metadata.Count != metadata.Properties.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in metadata.Properties)
+        {
+            if (!instance.Metadata.TryGetValue(key, out var read) || read != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void Check(ServiceView view)

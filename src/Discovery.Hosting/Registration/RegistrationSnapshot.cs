@@ -1,4 +1,4 @@
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 
 namespace Discovery.Hosting.Registration;
 

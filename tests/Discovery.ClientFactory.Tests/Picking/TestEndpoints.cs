@@ -1,7 +1,7 @@
 using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
-using Discovery.Etcd.Records;
+using Discovery.Etcd;
 using Discovery.Etcd.Retry;
 using Microsoft.Extensions.Time.Testing;
 
@@ -13,7 +13,7 @@ internal static class TestEndpoints
     public static Endpoint Create(string id, string? version = null, string? zone = null, int weight = 100, TimeProvider? time = null, int port = 0)
     {
         var address = $"127.0.0.1:{(port == 0 ? 5000 + Math.Abs(id.GetHashCode(StringComparison.Ordinal) % 1000) : port)}";
-        var record = new EndpointRecord(address, "127.0.0.1", int.Parse(address[10..], System.Globalization.CultureInfo.InvariantCulture), new EndpointMetadata(id, version, weight, zone, null));
+        var record = new ServiceInstance(address, id, version, zone, weight, null);
         var clock = time ?? new FakeTimeProvider();
         var health = new EndpointHealth(clock, SharedJitterSource.Instance);
         return new Endpoint(record, TestSubchannels.Create(record.Port), new EndpointLoad(clock, TimeSpan.FromSeconds(10)), health, new EjectionTracker(health, _ => { }));

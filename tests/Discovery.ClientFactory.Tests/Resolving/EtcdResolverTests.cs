@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Discovery.ClientFactory.Diagnostics;
 using Discovery.ClientFactory.Resolving;
-using Discovery.Etcd.Watching;
+using Discovery.Etcd;
 using Discovery.Testing.Fakes;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
@@ -16,7 +16,6 @@ public sealed class EtcdResolverTests : IDisposable
     private readonly FakeServiceWatcher _watcher = new("echo");
     private readonly ServiceProvider _provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly List<ResolverResult> _results = [];
-    private int _released;
 
     public void Dispose() => _provider.Dispose();
 
@@ -50,7 +49,7 @@ public sealed class EtcdResolverTests : IDisposable
     {
         using var resolver = Start();
 
-        _watcher.Publish(ServiceView.NotSynced("echo", "watch interrupted: connection refused"));
+        _watcher.Publish(new ServiceView("echo", [], false, 0, null, "watch interrupted: connection refused"));
 
         Assert.Equal(StatusCode.Unavailable, _results[^1].Status.StatusCode);
         Assert.Contains("unreachable since the client started", _results[^1].Status.Detail, StringComparison.Ordinal);
@@ -60,7 +59,7 @@ public sealed class EtcdResolverTests : IDisposable
     [Fact]
     public void Start_WatcherAlreadyReportsAProblem_ReportsUnavailableAtOnce()
     {
-        _watcher.Publish(ServiceView.NotSynced("echo", "watch interrupted: connection refused"));
+        _watcher.Publish(new ServiceView("echo", [], false, 0, null, "watch interrupted: connection refused"));
 
         using var resolver = Start();
 
@@ -72,7 +71,7 @@ public sealed class EtcdResolverTests : IDisposable
     public void Push_ProblemThenSyncedView_ReportsTheAddresses()
     {
         using var resolver = Start();
-        _watcher.Publish(ServiceView.NotSynced("echo", "watch interrupted: connection refused"));
+        _watcher.Publish(new ServiceView("echo", [], false, 0, null, "watch interrupted: connection refused"));
 
         _watcher.PublishSynced(("s1", 5001));
 
@@ -85,7 +84,7 @@ public sealed class EtcdResolverTests : IDisposable
         _watcher.PublishSynced(("s1", 5001));
         using var resolver = Start();
 
-        _watcher.Publish(ServiceView.NotSynced("echo", "etcd lost"));
+        _watcher.Publish(new ServiceView("echo", [], false, 0, null, "etcd lost"));
 
         Assert.Single(_results[^1].Addresses!);
     }
@@ -109,13 +108,13 @@ public sealed class EtcdResolverTests : IDisposable
 
         resolver.Dispose();
 
-        Assert.Equal((1, 0), (_released, _watcher.Subscribers));
+        Assert.Equal((1, 0), (_watcher.Disposals, _watcher.Subscribers));
     }
 
     private EtcdResolver Start()
     {
         var registry = new ClientViewRegistry(_provider.GetRequiredService<IMeterFactory>(), _time);
-        var resolver = new EtcdResolver(new ServiceWatcherReference(_watcher, () => _released++), registry, _time);
+        var resolver = new EtcdResolver(_watcher, registry, _time);
         resolver.Start(_results.Add);
         return resolver;
     }

@@ -1,5 +1,4 @@
 using Discovery.Etcd.Connection;
-using Discovery.Etcd.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -75,16 +74,41 @@ public sealed class EtcdOptionsValidationTests
     }
 
     [Fact]
-    public void AddDiscoveryEtcd_BoundOptions_ProviderSharesOneConnectionWithTheNormalizedPrefix()
+    public void AddDiscoveryEtcd_OptionsSetInCode_WinOverConfiguration()
     {
-        using var host = BuildHost(Valid, "Discovery:Etcd:KeyPrefix=prod/eu");
+        using var host = BuildHost(
+            configure: o =>
+            {
+                o.Endpoints = ["http://127.0.0.1:2999"];
+                o.KeyPrefix = "code/";
+            },
+            Valid,
+            "Discovery:Etcd:KeyPrefix=prod/eu");
+
         var options = host.Services.GetRequiredService<IOptions<EtcdOptions>>().Value;
-        var provider = host.Services.GetRequiredService<EtcdConnectionProvider>();
 
-        var connection = provider.GetConnection(options);
+        Assert.Equal(["http://127.0.0.1:2999"], options.Endpoints);
+        Assert.Equal("code/", options.KeyPrefix);
+        Assert.IsAssignableFrom<IServiceCatalog>(host.Services.GetRequiredService<IServiceCatalog>());
+    }
 
-        Assert.Same(connection, provider.GetConnection(host.Services.GetRequiredService<IOptions<EtcdOptions>>().Value));
-        Assert.Equal("prod/eu/", connection.KeyPrefix);
+    [Fact]
+    public async Task StartAsync_InvalidOptionSetInCode_ThrowsNamingTheKey()
+    {
+        using var host = BuildHost(configure: o => o.RequestTimeout = TimeSpan.FromMilliseconds(1), Valid);
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Discovery:Etcd:RequestTimeout", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddDiscoveryEtcd_CalledTwice_RegistersOneValidatorAndOneCatalog()
+    {
+        var services = new ServiceCollection().AddDiscoveryEtcd().AddDiscoveryEtcd(o => o.KeyPrefix = "x/");
+
+        Assert.Single(services, d => d.ServiceType == typeof(IServiceCatalog));
+        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<EtcdOptions>));
     }
 
     [Fact]
@@ -114,7 +138,9 @@ public sealed class EtcdOptionsValidationTests
         Assert.Contains("Discovery:Etcd:RequestTimeout", exception.Message, StringComparison.Ordinal);
     }
 
-    private static IHost BuildHost(params string[] settings)
+    private static IHost BuildHost(params string[] settings) => BuildHost(configure: null, settings);
+
+    private static IHost BuildHost(Action<EtcdOptions>? configure, params string[] settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings.Select(s =>
@@ -122,7 +148,15 @@ public sealed class EtcdOptionsValidationTests
             var equals = s.IndexOf('=', StringComparison.Ordinal);
             return new KeyValuePair<string, string?>(s[..equals], s[(equals + 1)..]);
         }));
-        builder.Services.AddDiscoveryEtcd();
+        if (configure is null)
+        {
+            builder.Services.AddDiscoveryEtcd();
+        }
+        else
+        {
+            builder.Services.AddDiscoveryEtcd(configure);
+        }
+
         return builder.Build();
     }
 }

@@ -62,17 +62,18 @@ public sealed class EndpointRecordCodecTests
     }
 
     [Theory]
-    [InlineData(RecordMetadataFormat.FormString)]
-    [InlineData(RecordMetadataFormat.JsonObject)]
-    public void TryDecode_WhatEncodeWrote_GivesTheSameRecord(RecordMetadataFormat format)
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryDecode_WhatEncodeWrote_GivesTheSameRecord(bool jsonObject)
     {
+        var format = jsonObject ? RecordMetadataFormat.JsonObject : RecordMetadataFormat.FormString;
         var ok = EndpointRecordCodec.TryDecode(EndpointRecordCodec.Encode("[::1]:5000", s_full, format), out var record, out var reason);
 
         Assert.True(ok, reason);
         Assert.Equal("[::1]:5000", record!.Address);
         Assert.Equal("::1", record.Host);
         Assert.Equal(5000, record.Port);
-        Assert.Equal(new EndpointMetadata("s1", "v1", 100, "eu-1", new Dictionary<string, string> { ["team"] = "a&b=c d" }), record.Metadata);
+        Assert.Equal(new EndpointMetadata("s1", "v1", 100, "eu-1", new Dictionary<string, string> { ["team"] = "a&b=c d" }), RecordMetadata.Of(record));
     }
 
     [Theory]
@@ -100,10 +101,10 @@ public sealed class EndpointRecordCodecTests
         var record = Decode("""{"Op":0,"Addr":"10.0.0.1:5000","Metadata":"id=s1&version=v1&weight=30&zone=eu-1&team=a%26b+c"}""");
 
         Assert.Equal("s1", record.Id);
-        Assert.Equal("v1", record.Metadata.Version);
-        Assert.Equal(30, record.Metadata.Weight);
-        Assert.Equal("eu-1", record.Metadata.Zone);
-        Assert.Equal("a&b c", record.Metadata.Properties["team"]);
+        Assert.Equal("v1", record.Version);
+        Assert.Equal(30, record.Weight);
+        Assert.Equal("eu-1", record.Zone);
+        Assert.Equal("a&b c", record.Metadata["team"]);
     }
 
     [Fact]
@@ -113,10 +114,10 @@ public sealed class EndpointRecordCodecTests
         // and a repeated key keeps its last value.
         var record = Decode("""{"Addr":"h:1","Metadata":"&&%69d=s1&flag&id+x=1&version=v1&version=v2&=orphan&weight="}""");
 
-        Assert.Equal("s1", record.Metadata.InstanceId);
-        Assert.Equal("v2", record.Metadata.Version);
-        Assert.Equal(EndpointMetadata.DefaultWeight, record.Metadata.Weight);
-        Assert.Equal(new Dictionary<string, string> { ["flag"] = string.Empty, ["id x"] = "1" }, record.Metadata.Properties);
+        Assert.Equal("s1", record.InstanceId);
+        Assert.Equal("v2", record.Version);
+        Assert.Equal(EndpointMetadata.DefaultWeight, record.Weight);
+        Assert.Equal(new Dictionary<string, string> { ["flag"] = string.Empty, ["id x"] = "1" }, record.Metadata);
     }
 
     [Fact]
@@ -125,10 +126,10 @@ public sealed class EndpointRecordCodecTests
         // What a Go server calling endpoints.Manager.AddEndpoint with a map[string]interface{} writes (Go sorts keys).
         var record = Decode("""{"Addr":"10.0.0.1:5000","Metadata":{"canary":true,"id":"s1","nested":{"a":1},"ratio":0.5,"version":"v1","weight":5,"zone":null}}""");
 
-        Assert.Equal("s1", record.Metadata.InstanceId);
-        Assert.Equal(5, record.Metadata.Weight);
-        Assert.Null(record.Metadata.Zone);
-        Assert.Equal(new Dictionary<string, string> { ["canary"] = "true", ["ratio"] = "0.5" }, record.Metadata.Properties);
+        Assert.Equal("s1", record.InstanceId);
+        Assert.Equal(5, record.Weight);
+        Assert.Null(record.Zone);
+        Assert.Equal(new Dictionary<string, string> { ["canary"] = "true", ["ratio"] = "0.5" }, record.Metadata);
     }
 
     [Theory]
@@ -141,8 +142,8 @@ public sealed class EndpointRecordCodecTests
     {
         var record = Decode(value);
 
-        Assert.Equal(EndpointMetadata.Empty, record.Metadata);
-        Assert.Equal(100, record.Metadata.Weight);
+        Assert.Equal(EndpointMetadata.Empty, RecordMetadata.Of(record));
+        Assert.Equal(100, record.Weight);
         Assert.Equal("h:1", record.Id);
     }
 
@@ -152,7 +153,7 @@ public sealed class EndpointRecordCodecTests
         var record = Decode("""{"OP":0,"addr":"h:1","METADATA":"weight=3"}""");
 
         Assert.Equal("h:1", record.Address);
-        Assert.Equal(3, record.Metadata.Weight);
+        Assert.Equal(3, record.Weight);
     }
 
     [Fact]
@@ -166,7 +167,7 @@ public sealed class EndpointRecordCodecTests
     {
         var record = Decode("""{"Op":0,"Addr":"h:1","Metadata":"weight=2","Extra":{"deep":[1,2,{"x":null}]},"n":1}""");
 
-        Assert.Equal(2, record.Metadata.Weight);
+        Assert.Equal(2, record.Weight);
     }
 
     [Theory]
@@ -259,7 +260,7 @@ public sealed class EndpointRecordCodecTests
     {
         var record = Decode($$"""{"Addr":"h:1","Metadata":"x={{new string('a', 1024 * 1024)}}"}""");
 
-        Assert.Equal(1024 * 1024, record.Metadata.Properties["x"].Length);
+        Assert.Equal(1024 * 1024, record.Metadata["x"].Length);
     }
 
     [Fact]
@@ -301,7 +302,7 @@ public sealed class EndpointRecordCodecTests
         }
     }
 
-    private static EndpointRecord Decode(string value)
+    private static ServiceInstance Decode(string value)
     {
         var ok = EndpointRecordCodec.TryDecode(Encoding.UTF8.GetBytes(value), out var record, out var reason);
         Assert.True(ok, reason);

@@ -161,7 +161,7 @@ public sealed class EndpointRecordFuzzTests(ITestOutputHelper output)
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
-    private static void CheckRecord(HostileValue value, EndpointRecord record)
+    private static void CheckRecord(HostileValue value, ServiceInstance record)
     {
         // An accepted record is well-formed JSON of an object within the decoder's 16 levels, read independently.
         using (var document = JsonDocument.Parse(value.Value, new JsonDocumentOptions { MaxDepth = 16 }))
@@ -172,8 +172,8 @@ public sealed class EndpointRecordFuzzTests(ITestOutputHelper output)
         Assert.True(EndpointRecordCodec.TryParseAddress(record.Address, out var host, out var port, out var problem), problem);
         Assert.Equal((host, port), (record.Host, record.Port));
         Assert.InRange(record.Port, 1, 65535);
-        Assert.True(record.Metadata.Weight > 0);
-        Assert.All(record.Metadata.Properties.Keys, key => Assert.False(key.Length == 0 || EndpointMetadata.IsReservedKey(key), $"property key '{key}'"));
+        Assert.True(record.Weight > 0);
+        Assert.All(record.Metadata.Keys, key => Assert.False(key.Length == 0 || EndpointMetadata.IsReservedKey(key), $"property key '{key}'"));
         if (value.Address is not null)
         {
             Assert.Equal(value.Address, record.Address);
@@ -181,12 +181,12 @@ public sealed class EndpointRecordFuzzTests(ITestOutputHelper output)
 
         if (value.Weight is { } weight)
         {
-            Assert.Equal(weight, record.Metadata.Weight);
+            Assert.Equal(weight, record.Weight);
         }
 
         if (value.Metadata is { } metadata)
         {
-            Assert.Equal(metadata, record.Metadata);
+            Assert.Equal(metadata, RecordMetadata.Of(record));
         }
     }
 

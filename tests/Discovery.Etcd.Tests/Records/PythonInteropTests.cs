@@ -80,9 +80,9 @@ public sealed class PythonInteropTests
         Assert.True(ok, reason);
         Assert.Equal("10.0.0.2:6000", record!.Address);
         Assert.Equal("py1", record.Id);
-        Assert.Equal(7, record.Metadata.Weight);
-        Assert.Equal("eu-2", record.Metadata.Zone);
-        Assert.Equal("true", record.Metadata.Properties["canary"]);
+        Assert.Equal(7, record.Weight);
+        Assert.Equal("eu-2", record.Zone);
+        Assert.Equal("true", record.Metadata["canary"]);
     }
 
     private static async Task<string> RunPythonAsync(string script, params string[] arguments)

@@ -40,13 +40,13 @@ internal sealed class ChurnScenario : IAsyncDisposable
     {
         var scenario = new ChurnScenario(watcher, watcher.ConnectTo(writeUrls), output);
         await scenario.PutAllAsync(Stable);
-        await watcher.WaitSyncedAsync(v => Stable.All(s => v.Endpoints.Any(e => e.Address == s)));
+        await watcher.WaitSyncedAsync(v => Stable.All(s => v.Instances.Any(e => e.Address == s)));
         watcher.Record(Stable);
         await scenario.Churn.WaitForWritesAsync(50, WriteDeadline);
         return scenario;
     }
 
-    public HashSet<string> Addresses() => [.. Watcher.Watcher.Current.Endpoints.Select(e => e.Address)];
+    public HashSet<string> Addresses() => [.. Watcher.Watcher.Current.Instances.Select(e => e.Address)];
 
     /// <summary>Writes the records of <paramref name="addresses"/>, retrying while etcd is not ready.</summary>
     public Task PutAllAsync(IEnumerable<string> addresses) => Eventually.UntilAsync(

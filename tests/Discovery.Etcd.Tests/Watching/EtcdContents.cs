@@ -12,7 +12,7 @@ namespace Discovery.Etcd.Tests.Watching;
 /// </summary>
 internal static class EtcdContents
 {
-    public static async Task<HashSet<(string Address, EndpointMetadata Metadata)>> ReadAsync(
+    public static async Task<HashSet<ServiceInstance>> ReadAsync(
         EtcdConnection connection, string service, int maxRecordBytes)
     {
         var prefix = ServiceKeys.ServicePrefix(connection.KeyPrefix, service);
@@ -21,22 +21,22 @@ internal static class EtcdContents
         var response = await connection.KV.RangeAsync(
             new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFrom(end) },
             connection.UnaryOptions(CancellationToken.None, TimeSpan.FromSeconds(2)));
-        var set = new HashSet<(string, EndpointMetadata)>();
+        var set = new HashSet<ServiceInstance>();
         foreach (var kv in response.Kvs)
         {
             if (ServiceKeys.IsDirectChild(kv.Key.ToStringUtf8(), prefix)
                 && kv.Value.Length <= maxRecordBytes
                 && EndpointRecordCodec.TryDecode(kv.Value.Span, out var record, out _))
             {
-                set.Add((record.Address, record.Metadata));
+                set.Add(record);
             }
         }
 
         return set;
     }
 
-    public static HashSet<(string Address, EndpointMetadata Metadata)> Of(ServiceView view) =>
-        [.. view.Endpoints.Select(e => (e.Address, e.Metadata))];
+    public static HashSet<ServiceInstance> Of(ServiceView view) =>
+        [.. view.Instances];
 
     /// <summary>True when the view holds exactly what etcd holds; a failed read counts as "not yet".</summary>
     public static async Task<bool> ViewEqualsEtcdAsync(EtcdConnection reader, IServiceWatcher watcher, int maxRecordBytes)
@@ -45,10 +45,10 @@ internal static class EtcdContents
         return Of(watcher.Current).SetEquals(etcd);
     }
 
-    public static string Describe(HashSet<(string Address, EndpointMetadata Metadata)> view, HashSet<(string Address, EndpointMetadata Metadata)> etcd)
+    public static string Describe(HashSet<ServiceInstance> view, HashSet<ServiceInstance> etcd)
     {
-        var missing = etcd.Except(view).Select(e => e.Address + "@" + e.Metadata.Version);
-        var extra = view.Except(etcd).Select(e => e.Address + "@" + e.Metadata.Version);
+        var missing = etcd.Except(view).Select(e => e.Address + "@" + e.Version);
+        var extra = view.Except(etcd).Select(e => e.Address + "@" + e.Version);
         return $"view {view.Count}, etcd {etcd.Count}; missing from view: [{string.Join(", ", missing)}]; extra in view: [{string.Join(", ", extra)}]";
     }
 }

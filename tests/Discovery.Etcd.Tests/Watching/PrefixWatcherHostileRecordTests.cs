@@ -96,7 +96,7 @@ public sealed class PrefixWatcherHostileRecordTests(EtcdNodeFixture etcd, ITestO
         Assert.Equal(rejected, watcher.Logs.Count("RecordSkipped"));
 
         await ServiceRecords.PutAsync(writer, "hostile", "10.253.0.1:9000");
-        await Eventually.UntilAsync(() => watcher.Watcher.Current.Endpoints.Any(e => e.Address == "10.253.0.1:9000"), Deadline, "a later valid write");
+        await Eventually.UntilAsync(() => watcher.Watcher.Current.Instances.Any(e => e.Address == "10.253.0.1:9000"), Deadline, "a later valid write");
         Assert.Null(watcher.Watcher.Current.Problem);
         output.WriteLine($"{hostile.Length} hostile values: {hostile.Length - rejected} read as records, {rejected} skipped; {expected.Count} endpoints");
     }
@@ -113,5 +113,5 @@ public sealed class PrefixWatcherHostileRecordTests(EtcdNodeFixture etcd, ITestO
     private static string NewPrefix() => $"h{Guid.NewGuid():N}"[..9] + "/";
 
     private static string Addresses(WatcherUnderTest watcher) =>
-        string.Join(',', watcher.Watcher.Current.Endpoints.Select(e => e.Address));
+        string.Join(',', watcher.Watcher.Current.Instances.Select(e => e.Address));
 }

@@ -38,12 +38,12 @@ public sealed class PrefixWatcherIncidentTests(ITestOutputHelper output)
         string[] late = ["10.8.1.1:9090", "10.8.1.2:9090"];
         await scenario.PutAllAsync(late);
         // Recording starts once the view holds them, so a view emitted before their puts arrived is not a violation.
-        await scenario.Watcher.WaitSyncedAsync(v => late.All(a => v.Endpoints.Any(e => e.Address == a)));
+        await scenario.Watcher.WaitSyncedAsync(v => late.All(a => v.Instances.Any(e => e.Address == a)));
         scenario.Watcher.Record([.. ChurnScenario.Stable, .. late]);
 
         // Paused across the wipe so etcd comes back below the revision the watcher saw, as after a real data loss.
         await scenario.Churn.PauseAsync();
-        await Eventually.UntilAsync(() => scenario.Watcher.Watcher.Current.Endpoints.Count >= ChurnScenario.Stable.Length + late.Length, ChurnScenario.Convergence, "late records seen");
+        await Eventually.UntilAsync(() => scenario.Watcher.Watcher.Current.Instances.Count >= ChurnScenario.Stable.Length + late.Length, ChurnScenario.Convergence, "late records seen");
         var before = scenario.Addresses();
         await node.KillAsync();
         await node.StartAgainAsync(wipeData: true);

@@ -23,14 +23,14 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
             await ServiceRecords.PutAsync(writer, "echo", address);
         }
 
-        await watcher.WaitSyncedAsync(v => v.Endpoints.Count == 3);
+        await watcher.WaitSyncedAsync(v => v.Instances.Count == 3);
         watcher.Record(Addresses);
 
         await node.KillAsync();
         await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the outage is reported");
         await Eventually.UntilAsync(() => watcher.Logs.Count("RetryFailed") >= 2, TimeSpan.FromSeconds(10), "failed reconnection attempts");
 
-        Assert.Equal(Addresses, watcher.Watcher.Current.Endpoints.Select(e => e.Address));
+        Assert.Equal(Addresses, watcher.Watcher.Current.Instances.Select(e => e.Address));
         Assert.Empty(watcher.Violations);
         Assert.Contains(watcher.Views, v => v.Problem is not null);
     }
@@ -92,13 +92,13 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
         await using var watcher = WatcherUnderTest.Start(proxy.Url, "echo", output);
         using var writer = watcher.ConnectTo(node.ClientUrl);
         await ServiceRecords.PutAsync(writer, "echo", Addresses[0]);
-        await watcher.WaitSyncedAsync(v => v.Endpoints.Count == 1);
+        await watcher.WaitSyncedAsync(v => v.Instances.Count == 1);
         Assert.True(AgeSeconds(watcher) < 2.5, $"fresh view aged {AgeSeconds(watcher):0.00} s");
 
         proxy.Cut();
         await Eventually.UntilAsync(() => AgeSeconds(watcher) > 4, TimeSpan.FromSeconds(10), "the view ages while cut off");
         Assert.True(watcher.ObserveViewAgeSeconds() > 4, "the view_age gauge reports the age");
-        Assert.Equal(Addresses[0], Assert.Single(watcher.Watcher.Current.Endpoints).Address);
+        Assert.Equal(Addresses[0], Assert.Single(watcher.Watcher.Current.Instances).Address);
 
         proxy.Restore();
         await Eventually.UntilAsync(() => AgeSeconds(watcher) < 1.5, Deadline, "the age resets once etcd confirms the view again");
@@ -113,7 +113,7 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
         await using var watcher = WatcherUnderTest.Start(node.ClientUrl, "echo", output);
         using var writer = watcher.ConnectTo(node.ClientUrl);
         await ServiceRecords.PutAsync(writer, "echo", Addresses[0]);
-        await watcher.WaitSyncedAsync(v => v.Endpoints.Count == 1);
+        await watcher.WaitSyncedAsync(v => v.Instances.Count == 1);
 
         await node.KillAsync();
         await Eventually.UntilAsync(() => watcher.Watcher.Current.Problem is not null, Deadline, "the outage is seen");
@@ -130,7 +130,7 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
         output.WriteLine($"watching again {delay.TotalMilliseconds:0} ms after etcd first answered a status request");
         Assert.True(delay < TimeSpan.FromSeconds(2), $"watching again {delay.TotalMilliseconds:0} ms after status answered");
         await ServiceRecords.PutAsync(writer, "echo", Addresses[1]);
-        await Eventually.UntilAsync(() => watcher.Watcher.Current.Endpoints.Count == 2, Deadline, "a new write arrives");
+        await Eventually.UntilAsync(() => watcher.Watcher.Current.Instances.Count == 2, Deadline, "a new write arrives");
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
         });
         using var writer = watcher.ConnectTo(node.ClientUrl);
         await ServiceRecords.PutAsync(writer, "echo", Addresses[0]);
-        await watcher.WaitSyncedAsync(v => v.Endpoints.Count == 1);
+        await watcher.WaitSyncedAsync(v => v.Instances.Count == 1);
 
         // etcd forgets its simple auth tokens when it restarts: the watcher must log in again.
         await node.RestartAsync();
@@ -160,7 +160,7 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
             "a write after the restart");
 
         await watcher.ConvergesAsync(writer, Deadline, "after a restart that invalidated the auth token");
-        Assert.Equal(2, watcher.Watcher.Current.Endpoints.Count);
+        Assert.Equal(2, watcher.Watcher.Current.Instances.Count);
     }
 
     private static double AgeSeconds(WatcherUnderTest watcher) =>

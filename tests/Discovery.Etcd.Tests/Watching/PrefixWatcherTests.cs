@@ -63,7 +63,7 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
             Interlocked.Increment(ref throwingCalls);
             throw new InvalidOperationException("subscriber bug");
         });
-        using var good = watcher.Watcher.Subscribe(v => Volatile.Write(ref lastSeen, string.Join(',', v.Endpoints.Select(e => e.Address))));
+        using var good = watcher.Watcher.Subscribe(v => Volatile.Write(ref lastSeen, string.Join(',', v.Instances.Select(e => e.Address))));
 
         await ServiceRecords.PutAsync(writer, "throwing", "10.0.0.1:80");
         await Eventually.UntilAsync(() => Volatile.Read(ref lastSeen) == "10.0.0.1:80", Deadline, "first view after a throw");
@@ -85,7 +85,7 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
         using var blocking = watcher.Watcher.Subscribe(view =>
         {
             // The initial view is delivered inside Subscribe; block on the first change, which comes off the loop.
-            if (view.Endpoints.Count > 0)
+            if (view.Instances.Count > 0)
             {
                 Interlocked.Increment(ref entered);
                 release.Wait(TimeSpan.FromSeconds(10));
@@ -132,7 +132,7 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
         await Eventually.UntilAsync(() => Addresses(watcher) == string.Join(',', valid.Order(StringComparer.Ordinal)), Deadline, "exactly the 100 valid records");
         await ServiceRecords.PutAsync(writer, "mixed", "10.2.0.1:9000");
 
-        await Eventually.UntilAsync(() => watcher.Watcher.Current.Endpoints.Any(e => e.Address == "10.2.0.1:9000"), Deadline, "a later valid write");
+        await Eventually.UntilAsync(() => watcher.Watcher.Current.Instances.Any(e => e.Address == "10.2.0.1:9000"), Deadline, "a later valid write");
         await watcher.ConvergesAsync(writer, Deadline, "with malformed records around");
         Assert.True(malformed.Select(m => m.Kind).Distinct().Count() >= 8);
         Assert.Equal(100, watcher.Counter(WatchMetrics.RecordsSkippedName));
@@ -145,5 +145,5 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
     private static string NewPrefix() => $"p{Guid.NewGuid():N}"[..9] + "/";
 
     private static string Addresses(WatcherUnderTest watcher) =>
-        string.Join(',', watcher.Watcher.Current.Endpoints.Select(e => e.Address));
+        string.Join(',', watcher.Watcher.Current.Instances.Select(e => e.Address));
 }

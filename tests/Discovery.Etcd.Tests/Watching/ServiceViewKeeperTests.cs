@@ -166,7 +166,7 @@ public sealed class ServiceViewKeeperTests : IAsyncLifetime
         Assert.Equal(12, Assert.Single(ages), precision: 3);
     }
 
-    private static string Addresses(ServiceView view) => string.Join(',', view.Endpoints.Select(e => e.Address));
+    private static string Addresses(ServiceView view) => string.Join(',', view.Instances.Select(e => e.Address));
 
     private static RangeResponse Listing(long revision, params (string Key, string Address)[] records)
     {

@@ -60,7 +60,7 @@ public sealed class ServiceViewStateTests
         var endpoints = _state.BuildEndpoints();
 
         Assert.Equal(["10.0.0.1:80", "10.0.0.2:80"], endpoints.Select(e => e.Address));
-        Assert.Equal("new", endpoints[0].Metadata.Version);
+        Assert.Equal("new", endpoints[0].Version);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class ServiceViewStateTests
         _state.ExpireRetained(Now + Grace);
 
         Assert.Equal(["10.0.0.1:80", "10.0.0.2:80"], Addresses());
-        Assert.Equal("again", _state.BuildEndpoints()[0].Metadata.Version);
+        Assert.Equal("again", _state.BuildEndpoints()[0].Version);
         Assert.Equal(0, _state.RetainedCount);
     }
 

@@ -1,4 +1,3 @@
-using Discovery.Etcd.DependencyInjection;
 using Discovery.Etcd.Watching;
 using Discovery.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,63 +12,73 @@ public sealed class ServiceWatcherProviderTests(EtcdNodeFixture etcd) : IClassFi
     public async Task Watch_SameServiceTwice_SharesOneWatcher()
     {
         await using var services = BuildServices();
-        var provider = services.GetRequiredService<IServiceWatcherProvider>();
-        var options = Options();
+        var catalog = services.GetRequiredService<IServiceCatalog>();
 
-        using var first = provider.Watch(options, "echo");
-        using var second = provider.Watch(options, "echo");
-        using var other = provider.Watch(options, "echo-v2");
+        using var first = catalog.Watch("echo");
+        using var second = catalog.Watch("echo");
+        using var other = catalog.Watch("echo-v2");
 
-        Assert.Same(first.Watcher, second.Watcher);
-        Assert.NotSame(first.Watcher, other.Watcher);
+        Assert.Same(WatcherOf(first), WatcherOf(second));
+        Assert.NotSame(WatcherOf(first), WatcherOf(other));
     }
 
     [Fact]
     public async Task Watch_AfterLastReferenceReleased_StartsAFreshWatcher()
     {
         await using var services = BuildServices();
-        var provider = services.GetRequiredService<IServiceWatcherProvider>();
-        var options = Options();
-        var first = provider.Watch(options, "echo");
-        var second = provider.Watch(options, "echo");
-        var watcher = first.Watcher;
+        var catalog = services.GetRequiredService<IServiceCatalog>();
+        var first = catalog.Watch("echo");
+        var second = catalog.Watch("echo");
+        var watcher = WatcherOf(first);
 
         first.Dispose();
         first.Dispose();
-        using (var third = provider.Watch(options, "echo"))
+        using (var third = catalog.Watch("echo"))
         {
-            Assert.Same(watcher, third.Watcher);
+            Assert.Same(watcher, WatcherOf(third));
         }
 
         second.Dispose();
-        using var fresh = provider.Watch(options, "echo");
+        using var fresh = catalog.Watch("echo");
 
-        Assert.NotSame(watcher, fresh.Watcher);
+        Assert.NotSame(watcher, WatcherOf(fresh));
     }
 
     [Fact]
     public async Task Watch_ThroughAddDiscoveryEtcd_ShowsRecordsWrittenToEtcd()
     {
-        await using var services = BuildServices();
         var options = Options();
-        using var reference = services.GetRequiredService<IServiceWatcherProvider>().Watch(options, "echo");
+        await using var services = BuildServices(options);
+        using var watch = services.GetRequiredService<IServiceCatalog>().Watch("echo");
         using var writer = new Discovery.Etcd.Connection.EtcdConnection(options);
 
         await ServiceRecords.PutAsync(writer, "echo", "10.0.0.1:80");
 
-        await Eventually.UntilAsync(() => reference.Watcher.Current.Endpoints.Any(e => e.Address == "10.0.0.1:80"), Deadline, "record seen");
+        await Eventually.UntilAsync(() => watch.Current.Instances.Any(e => e.Address == "10.0.0.1:80"), Deadline, "record seen");
     }
 
     [Fact]
     public async Task Watch_InvalidServiceName_Throws()
     {
         await using var services = BuildServices();
-        var provider = services.GetRequiredService<IServiceWatcherProvider>();
+        var catalog = services.GetRequiredService<IServiceCatalog>();
 
-        Assert.Throws<ArgumentException>(() => provider.Watch(Options(), "echo/"));
+        Assert.Throws<ArgumentException>(() => catalog.Watch("echo/"));
     }
 
-    private static ServiceProvider BuildServices() => new ServiceCollection().AddDiscoveryEtcd().BuildServiceProvider();
+    private ServiceProvider BuildServices(EtcdOptions? options = null)
+    {
+        options ??= Options();
+        return new ServiceCollection()
+            .AddDiscoveryEtcd(o =>
+            {
+                o.Endpoints = options.Endpoints;
+                o.KeyPrefix = options.KeyPrefix;
+            })
+            .BuildServiceProvider();
+    }
+
+    private static IServiceWatcher WatcherOf(IServiceWatch watch) => ((ServiceWatcherReference)watch).Watcher;
 
     private EtcdOptions Options() => new()
     {

@@ -123,7 +123,7 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
         _subscription = Watcher.Subscribe(view =>
         {
             _views.Enqueue(view);
-            var addresses = view.Endpoints.Select(e => e.Address).ToHashSet();
+            var addresses = view.Instances.Select(e => e.Address).ToHashSet();
             var missing = _mustStay.Where(a => !addresses.Contains(a)).ToList();
             if (missing.Count > 0)
             {

@@ -1,7 +1,7 @@
 using System.Text;
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 using Discovery.Etcd.Records;
-using Discovery.Etcd.Watching;
+using Discovery.Etcd;
 using Discovery.Hosting.Registration;
 using Discovery.Testing.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,13 +69,10 @@ public sealed class OwnRecordsMonitorTests
         Assert.Equal(1, fixture.Api.Count("put"));
     }
 
-    private static EndpointRecord Record(string address, EndpointMetadata metadata)
-    {
-        Assert.True(EndpointRecordCodec.TryParseAddress(address, out var host, out var port, out _));
-        return new EndpointRecord(address, host, port, metadata);
-    }
+    private static ServiceInstance Record(string address, EndpointMetadata metadata) =>
+        new(address, metadata.InstanceId, metadata.Version, metadata.Zone, metadata.Weight, metadata.Properties);
 
-    private static ServiceView View(params EndpointRecord[] records) =>
+    private static ServiceView View(params ServiceInstance[] records) =>
         new("echo", records, true, 10, DateTimeOffset.UnixEpoch, null);
 
     private static ServiceView View(long revision) =>
@@ -117,7 +114,7 @@ public sealed class OwnRecordsMonitorTests
             await time.AdvanceUntilAsync(() => keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
             var watcher = new FakeServiceWatcher("echo");
             var monitor = new OwnRecordsMonitor(
-                new ServiceWatcherReference(watcher, () => { }),
+                watcher,
                 ["10.0.0.1:5000"],
                 Ours,
                 keeper,

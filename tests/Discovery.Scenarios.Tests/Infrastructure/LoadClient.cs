@@ -62,7 +62,7 @@ internal sealed partial class LoadClient : IAsyncDisposable
     public long Subchannels => Interlocked.Read(ref _subchannels);
 
     /// <summary>etcd watchers the client runs.</summary>
-    public int Watchers => ((ServiceWatcherProvider)_host.Services.GetRequiredService<IServiceWatcherProvider>()).ActiveWatchers;
+    public int Watchers => _host.Services.GetRequiredService<ServiceWatcherProvider>().ActiveWatchers;
 
     /// <param name="log">Where the client logs (see <see cref="ClientLog"/>); nowhere when null.</param>
     public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null)

@@ -1,17 +1,17 @@
-using Discovery.Etcd.Records;
-using Discovery.Etcd.Watching;
+using Discovery.Etcd;
 
 namespace Discovery.Testing.Fakes;
 
 /// <summary>
-/// A watcher whose views the test sets and publishes. Setting <see cref="Current"/> publishes nothing, as the real
+/// A service watch whose views the test sets and publishes. Setting <see cref="Current"/> publishes nothing, as the real
 /// watcher publishes only changes; <see cref="Publish"/> sets it and tells every subscriber.
 /// </summary>
-internal sealed class FakeServiceWatcher(string service) : IServiceWatcher
+internal sealed class FakeServiceWatcher(string service) : IServiceWatch
 {
     private readonly Lock _gate = new();
     private readonly List<Action<ServiceView>> _listeners = [];
-    private ServiceView _current = ServiceView.NotSynced(service, null);
+    private ServiceView _current = new(service, [], false, 0, null, null);
+    private int _disposals;
 
     public string Service => service;
 
@@ -33,6 +33,9 @@ internal sealed class FakeServiceWatcher(string service) : IServiceWatcher
             }
         }
     }
+
+    /// <summary>How many times the watch was disposed.</summary>
+    public int Disposals => Volatile.Read(ref _disposals);
 
     /// <summary>How many subscriptions are not disposed.</summary>
     public int Subscribers
@@ -56,6 +59,8 @@ internal sealed class FakeServiceWatcher(string service) : IServiceWatcher
         return new Subscription(this, listener);
     }
 
+    public void Dispose() => Interlocked.Increment(ref _disposals);
+
     /// <summary>Makes <paramref name="view"/> current and calls every listener with it, on the caller's thread.</summary>
     public void Publish(ServiceView view)
     {
@@ -76,7 +81,7 @@ internal sealed class FakeServiceWatcher(string service) : IServiceWatcher
     public void PublishSynced(params (string Id, int Port)[] instances) =>
         Publish(new ServiceView(
             Service,
-            [.. instances.Select(i => new EndpointRecord($"127.0.0.1:{i.Port}", "127.0.0.1", i.Port, new EndpointMetadata(i.Id, "v1", 7, "z", null)))],
+            [.. instances.Select(i => new ServiceInstance($"127.0.0.1:{i.Port}", i.Id, "v1", "z", 7, null))],
             true,
             10,
             DateTimeOffset.UnixEpoch,

@@ -3,7 +3,7 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
 
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>
 /// <see cref="ILeaseApi"/> over a shared <see cref="EtcdConnection"/>. Keep-alives go over raw bidirectional streams

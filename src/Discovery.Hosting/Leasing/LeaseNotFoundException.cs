@@ -1,4 +1,4 @@
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>etcd no longer knows the lease (it expired, was revoked, or etcd lost its data).</summary>
 internal sealed class LeaseNotFoundException : Exception

@@ -1,4 +1,4 @@
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>Timing of a <see cref="LeaseKeeper"/>; derived from the lease TTL unless a test sets them.</summary>
 internal sealed class LeaseKeeperOptions

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Discovery.Etcd.Diagnostics;
 
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>The registration counters on the <c>Discovery</c> meter.</summary>
 internal sealed class LeaseKeeperMetrics

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>
 /// Keeps a set of records in etcd under one lease for as long as it runs, through etcd outages, restarts, data

@@ -1,4 +1,4 @@
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>Where a <see cref="LeaseKeeper"/> stands with its records.</summary>
 /// <remarks>

@@ -1,5 +1,5 @@
 using System.Text;
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 using Discovery.Testing.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

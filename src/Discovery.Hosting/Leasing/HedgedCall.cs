@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>
 /// Runs one call of the lease keeper as hedged attempts: when an attempt has not answered within the hedge delay,

@@ -1,4 +1,4 @@
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>
 /// The few etcd calls a <see cref="LeaseKeeper"/> needs, behind a seam so its state machine runs against a fake

@@ -1,4 +1,4 @@
-using Discovery.Etcd.Leasing;
+using Discovery.Hosting.Leasing;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 

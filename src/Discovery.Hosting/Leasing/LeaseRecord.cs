@@ -1,4 +1,4 @@
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>One key and value a <see cref="LeaseKeeper"/> keeps in etcd under its lease.</summary>
 /// <param name="Key">The full etcd key, key prefix included.</param>

@@ -1,4 +1,4 @@
-namespace Discovery.Etcd.Leasing;
+namespace Discovery.Hosting.Leasing;
 
 /// <summary>A snapshot of a <see cref="LeaseKeeper"/>'s state, for health checks and tests.</summary>
 /// <param name="State">Where the keeper stands.</param>
