@@ -70,13 +70,13 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StartedAsync(CancellationToken cancellationToken)
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
         if (!_options.Enabled)
         {
             Log.Disabled(_logger);
             _phase = RegistrationPhase.Disabled;
-            return Task.CompletedTask;
+            return;
         }
 
         var service = _options.ServiceName!;
@@ -86,13 +86,38 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         }
 
         var bound = _services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
-        var addresses = AdvertisedAddresses.Resolve(bound, new EndpointFilter(_options.Endpoints), _options.AdvertisedHost, AdvertisedAddresses.MachineAddress);
+        var filter = new EndpointFilter(_options.Endpoints);
+
+        // A registered endpoint that cannot speak HTTP/2 fails every call of every client (a plaintext Http1AndHttp2
+        // endpoint, Kestrel's default, is HTTP/1.1 only): leave it out, and refuse to start when nothing is left,
+        // rather than let a first run fail silently on the clients' side.
+        var (usable, http1Only, undetermined) = await GrpcEndpointSelection.SelectAsync(
+            bound,
+            filter,
+            static (endpoint, token) => Http2Probe.ProbeAsync(endpoint, Http2Probe.DefaultTimeout, token),
+            cancellationToken).ConfigureAwait(false);
+        foreach (var url in http1Only)
+        {
+            Log.Http1OnlyEndpoint(_logger, url, service, GrpcEndpointSelection.Advice(url));
+        }
+
+        foreach (var url in undetermined)
+        {
+            Log.Http2Undetermined(_logger, url, service);
+        }
+
+        if (http1Only.Count > 0 && usable.Count == 0)
+        {
+            throw new InvalidOperationException(GrpcEndpointSelection.NoneLeftMessage(service, http1Only));
+        }
+
+        var addresses = AdvertisedAddresses.Resolve(usable, filter, _options.AdvertisedHost, AdvertisedAddresses.MachineAddress);
         _addresses = addresses;
         if (addresses.Count == 0)
         {
             Log.NothingToRegister(_logger, service, bound.Length == 0 ? "none" : string.Join(", ", bound));
             _phase = RegistrationPhase.NoAddresses;
-            return Task.CompletedTask;
+            return;
         }
 
         var metadata = new EndpointMetadata(
@@ -133,8 +158,6 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
             _monitor = new OwnRecordsMonitor(_catalog.Watch(service), addresses, metadata, _keeper, _logger, _time, checkInterval);
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
@@ -213,5 +236,11 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
         [LoggerMessage(7, LogLevel.Information, "Drain delay of {Service} over after {ElapsedMs:0} ms; the host now stops Kestrel")]
         public static partial void Drained(ILogger logger, string service, double elapsedMs);
+
+        [LoggerMessage(8, LogLevel.Warning, "Not registering {Url} for {Service}: it speaks only HTTP/1.1, and gRPC needs HTTP/2. {Advice}")]
+        public static partial void Http1OnlyEndpoint(ILogger logger, string url, string service, string advice);
+
+        [LoggerMessage(9, LogLevel.Information, "Could not tell whether {Url} speaks HTTP/2 (no answer to the probe, or a TLS handshake that failed); registering it for {Service}")]
+        public static partial void Http2Undetermined(ILogger logger, string url, string service);
     }
 }

@@ -89,6 +89,7 @@ public sealed class InProcessRegistrationTests(EtcdNodeFixture etcd) : IClassFix
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration["Kestrel:EndpointDefaults:Protocols"] = "Http2";
         builder.Configuration["Discovery:Etcd:Endpoints:0"] = etcdUrl;
         builder.Configuration["Discovery:Registration:ServiceName"] = service;
         builder.Configuration["Discovery:Registration:LeaseTtl"] = "00:00:02";
