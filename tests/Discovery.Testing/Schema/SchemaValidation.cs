@@ -31,9 +31,26 @@ public static class SchemaValidation
             return [];
         }
 
-        return (results.Details ?? [])
-            .Where(d => !d.IsValid && d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => new SchemaError(d.InstanceLocation.ToString(), e.Key, e.Value)))
-            .ToList();
+        var failed = (results.Details ?? []).Where(d => !d.IsValid).ToList();
+        var errors = new List<SchemaError>();
+        foreach (var detail in failed)
+        {
+            var location = detail.InstanceLocation.ToString();
+            if (detail.Errors is { Count: > 0 })
+            {
+                errors.AddRange(detail.Errors.Select(e => new SchemaError(location, e.Key, e.Value)));
+                continue;
+            }
+
+            // Some keywords fail without a message (propertyNames whose "not" matched): report the innermost
+            // failing keyword, named by the last segment of its evaluation path.
+            var path = detail.EvaluationPath.ToString();
+            if (!failed.Any(d => d.EvaluationPath.ToString().StartsWith(path + "/", StringComparison.Ordinal)))
+            {
+                errors.Add(new SchemaError(location, path[(path.LastIndexOf('/') + 1)..], "failed"));
+            }
+        }
+
+        return errors;
     }
 }
