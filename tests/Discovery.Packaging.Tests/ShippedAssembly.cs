@@ -9,7 +9,7 @@ namespace Discovery.Packaging.Tests;
 /// A shipping assembly read from the bytes in its package, as metadata (never loaded, so the test's own copies of
 /// Discovery.* assemblies cannot be confused with the shipped ones).
 /// </summary>
-public sealed class ShippedAssembly
+internal sealed class ShippedAssembly
 {
     private ShippedAssembly(string name, IReadOnlyList<string> internalsVisibleTo, IReadOnlyList<string> publicTypes, IReadOnlyList<string> staticClassMethods)
     {
