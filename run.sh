@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Discovery's two entry points on a fresh Debian machine:
+# Discovery's two set-up commands on a fresh Debian machine, and one for maintainers:
 #   ./run.sh demo   starts a local etcd in a temp folder, EchoServers and the EchoClient, then cleans up
-#   ./run.sh test   builds Release with warnings as errors and runs every test, one test project at a time
+#   ./run.sh test   builds Release with warnings as errors, packs the packages into artifacts/packages, and runs
+#                   every test, one test project at a time
 #   ./run.sh schema rewrites each package's ConfigurationSchema.json from its options and their XML docs
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +29,9 @@ case "${1:-}" in
   test)
     need_packages
     dotnet build Discovery.sln -c Release -warnaserror -nologo -v:q
+    # What a release publishes: a .nupkg and a .snupkg per src project (tests/Discovery.Packaging.Tests packs its own
+    # copy, with a version of its own, and checks it from the outside).
+    dotnet pack Discovery.sln -c Release --no-build -warnaserror -nologo -v:q
     status=0
     log=$(mktemp)
     # One test project at a time: the integration tests start etcd and server processes, and 2 cores are enough

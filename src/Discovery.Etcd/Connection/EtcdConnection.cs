@@ -34,6 +34,7 @@ internal sealed partial class EtcdConnection : IDisposable
     private readonly EtcdAuthenticator? _authenticator;
     private readonly CallCredentials? _callCredentials;
     private readonly TimeProvider _time;
+    private int _disposed;
 
     /// <summary>Opens nothing yet: the channel connects on the first call.</summary>
     /// <param name="options">Validated options (see <see cref="EtcdOptionsValidator"/>).</param>
@@ -172,6 +173,12 @@ internal sealed partial class EtcdConnection : IDisposable
 
     public void Dispose()
     {
+        // Idempotent: a DI container disposes an owner registered under two service types twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         // The watchdog only awaits the channel with this token, so it ends at once and never throws.
         _stopping.Cancel();
         _channel.Dispose();
