@@ -82,7 +82,7 @@ internal sealed partial class EtcdConnection : IDisposable
         _members = new MemberResolverFactory(addresses);
         var services = new ServiceCollection();
         services.AddSingleton<ResolverFactory>(_members);
-        services.AddSingleton(loggerFactory);
+        services.AddSingleton<ILoggerFactory>(new WarningsOnlyLoggerFactory(loggerFactory));
         _channelServices = services.BuildServiceProvider();
 
         _channel = GrpcChannel.ForAddress("static:///etcd", new GrpcChannelOptions
