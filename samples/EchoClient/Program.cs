@@ -2,7 +2,9 @@
 //   dotnet EchoClient.dll --service echo --calls 300 --concurrency 4 --picker round_robin [--version v2] [--zone z1]
 //     [--instance s2] [--hash-key k] [--duration 20] [--Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379]
 // Logs go to stderr; stdout gets a progress line a second and, last, "summary {json}".
+// --Telemetry:Console=true also prints Discovery's metrics and spans to stdout (the summary line still comes last).
 using System.Diagnostics;
+using Discovery.Etcd;
 using EchoClient;
 using Grpc.Examples.Echo;
 using Microsoft.Extensions.Configuration;
@@ -10,6 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 ClientArguments arguments;
 try
@@ -45,6 +49,13 @@ Override("Zone", arguments.Zone);
 builder.Configuration.AddInMemoryCollection(overrides);
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.Services.AddGrpcClient<Echo.EchoClient>().UseEtcd();
+if (builder.Configuration.GetValue<bool>("Telemetry:Console"))
+{
+    // The one line an application adds to its own OpenTelemetry set-up, here with the console exporter.
+    builder.Services.AddOpenTelemetry()
+        .WithMetrics(m => m.AddMeter(DiscoveryTelemetry.MeterName).AddConsoleExporter())
+        .WithTracing(t => t.AddSource(DiscoveryTelemetry.ActivitySourceName).AddConsoleExporter());
+}
 builder.Services.AddSingleton(arguments);
 builder.Services.AddSingleton<RunStatistics>();
 builder.Services.AddSingleton<LoadRun>();

@@ -110,10 +110,16 @@ public static class EtcdHttpClientBuilderExtensions
         });
 
         // First, so outermost: each retried attempt goes through the routing interceptor again.
-        builder.AddInterceptor(provider => new NeverReachedRetryInterceptor(
-            provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name).Retry,
-            provider.GetRequiredService<TimeProvider>(),
-            SharedJitterSource.Instance));
+        builder.AddInterceptor(provider =>
+        {
+            var clientOptions = provider.GetRequiredService<IOptionsMonitor<EtcdClientOptions>>().Get(name);
+            return new NeverReachedRetryInterceptor(
+                clientOptions.Retry,
+                provider.GetRequiredService<TimeProvider>(),
+                SharedJitterSource.Instance,
+                provider.GetRequiredService<RetryMetrics>(),
+                clientOptions.Service!);
+        });
 
         builder.AddInterceptor(provider =>
         {
@@ -142,8 +148,12 @@ public static class EtcdHttpClientBuilderExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IRandomSource>(),
             provider.GetRequiredService<Logging.ILoggerFactory>(),
-            provider.GetRequiredService<SubchannelMetrics>()));
+            provider.GetRequiredService<SubchannelMetrics>(),
+            provider.GetRequiredService<EjectionMetrics>(),
+            provider.GetRequiredService<RetryMetrics>()));
         services.TryAddSingleton<SubchannelMetrics>();
+        services.TryAddSingleton<EjectionMetrics>();
+        services.TryAddSingleton<RetryMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdClientOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, RetryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, EtcdResolverFactory>());

@@ -10,9 +10,10 @@ namespace Discovery.Etcd.Tests;
 public sealed class PublicApiTests
 {
     [Fact]
-    public void Assembly_ExportedTypes_AreTheOptionsTheReadApiAndTheRegistration() =>
+    public void Assembly_ExportedTypes_AreTheOptionsTheReadApiTheTelemetryNamesAndTheRegistration() =>
         Assert.Equal(
             [
+                "Discovery.Etcd.DiscoveryTelemetry",
                 "Discovery.Etcd.EtcdOptions",
                 "Discovery.Etcd.EtcdTlsOptions",
                 "Discovery.Etcd.IServiceCatalog",
@@ -48,6 +49,8 @@ public sealed class PublicApiTests
     public void Assembly_PublicConstants_KeepTheirValues() =>
         Assert.Equal(
             [
+                "DiscoveryTelemetry.ActivitySourceName = Discovery",
+                "DiscoveryTelemetry.MeterName = Discovery",
                 "EtcdOptions.SectionName = Discovery:Etcd",
                 "ServiceInstance.DefaultWeight = 100",
             ],

@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Retry;
 
 namespace Discovery.ClientFactory.Balancing;
 
@@ -8,7 +9,12 @@ namespace Discovery.ClientFactory.Balancing;
 /// <param name="Zone">The client's preferred zone, or null.</param>
 /// <param name="Picker">The picker.</param>
 /// <param name="Services">What the picker uses.</param>
-internal sealed record BalancerSettings(string Service, string? Version, string? Zone, PickerDefinition Picker, PickerServices Services)
+/// <param name="PolicyRetries">
+/// Counts the attempts grpc-dotnet's retry policy sends again, when <see cref="DiscoveryRetryOptions.Unavailable"/> turned
+/// it on; null otherwise, so a pick of the other clients costs one null check.
+/// </param>
+internal sealed record BalancerSettings(
+    string Service, string? Version, string? Zone, PickerDefinition Picker, PickerServices Services, RetryMetrics? PolicyRetries = null)
 {
     public TimeSpan StartupWait => Services.Options.StartupWait;
 }

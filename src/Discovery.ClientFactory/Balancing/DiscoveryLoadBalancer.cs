@@ -29,6 +29,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     private readonly BalancerSettings _settings;
     private readonly ILogger _logger;
     private readonly SubchannelMetrics _subchannels;
+    private readonly EjectionMetrics? _ejections;
     private readonly Lock _lock = new();
     private readonly List<Entry> _entries = [];
     private string _emptyReason = "the resolver has not answered yet";
@@ -38,9 +39,11 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     private long _generation;
     private bool _disposed;
 
-    public DiscoveryLoadBalancer(IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelMetrics subchannels)
+    public DiscoveryLoadBalancer(
+        IChannelControlHelper controller, BalancerSettings settings, ILogger logger, SubchannelMetrics subchannels, EjectionMetrics? ejections = null)
     {
         _subchannels = subchannels;
+        _ejections = ejections;
         _controller = controller;
         _settings = settings;
         _logger = logger;
@@ -173,7 +176,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     {
         var subchannel = _controller.CreateSubchannel(new SubchannelOptions([entry.Address]));
         _subchannels.Opened(_settings.Service);
-        var tracker = new EjectionTracker(health, backoff => OnEjected(entry, subchannel, backoff));
+        var tracker = new EjectionTracker(health, backoff => OnEjected(entry, subchannel, backoff), _ejections, _settings.Service);
         entry.Subchannel = subchannel;
         entry.Endpoint = new Endpoint(record, subchannel, load, health, tracker);
         entry.State = ConnectivityState.Idle;

@@ -1,4 +1,6 @@
+using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Retry;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,8 +32,10 @@ internal sealed class DiscoveryLoadBalancerFactory(string picker, BalancerDepend
             clientOptions.Version,
             clientOptions.Zone,
             dependencies.Pickers.Get(picker),
-            new PickerServices(dependencies.Time, dependencies.Random, clientOptions, new RoundRobinCursor(dependencies.Random.Next(int.MaxValue))));
-        return new DiscoveryLoadBalancer(options.Controller, settings, dependencies.LoggerFactory.CreateLogger<DiscoveryLoadBalancer>(), dependencies.Subchannels);
+            new PickerServices(dependencies.Time, dependencies.Random, clientOptions, new RoundRobinCursor(dependencies.Random.Next(int.MaxValue))),
+            clientOptions.Retry.Unavailable ? dependencies.Retries : null);
+        return new DiscoveryLoadBalancer(
+            options.Controller, settings, dependencies.LoggerFactory.CreateLogger<DiscoveryLoadBalancer>(), dependencies.Subchannels, dependencies.Ejections);
     }
 }
 
@@ -42,4 +46,6 @@ internal sealed record BalancerDependencies(
     TimeProvider Time,
     IRandomSource Random,
     ILoggerFactory LoggerFactory,
-    SubchannelMetrics Subchannels);
+    SubchannelMetrics Subchannels,
+    EjectionMetrics Ejections,
+    RetryMetrics Retries);

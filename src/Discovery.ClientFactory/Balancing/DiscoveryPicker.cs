@@ -1,5 +1,6 @@
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Retry;
 using Discovery.ClientFactory.Routing;
 using Grpc.Net.Client.Balancer;
 
@@ -39,6 +40,19 @@ internal sealed class DiscoveryPicker : SubchannelPicker
     }
 
     public override PickResult Pick(PickContext context)
+    {
+        var result = PickCore(context);
+        if (_settings.PolicyRetries is { } retries && result.Type == PickResultType.Complete && PolicyRetry.IsRetry(context.Request))
+        {
+            // grpc-dotnet's retry policy runs inside the channel, past every interceptor; the picks of its attempts
+            // are the one place that sees them. A retried attempt carries grpc-previous-rpc-attempts (gRFC A6).
+            retries.Retried(_settings.Service, RetryMetrics.Unavailable);
+        }
+
+        return result;
+    }
+
+    private PickResult PickCore(PickContext context)
     {
         var call = CallContext.Current;
         if (ReferenceEquals(call, CallContext.None))

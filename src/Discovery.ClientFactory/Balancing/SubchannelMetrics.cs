@@ -21,7 +21,7 @@ internal sealed class SubchannelMetrics
             CountName, "{subchannel}", "Subchannels the clients' balancers hold open.");
     }
 
-    public void Opened(string service) => _count.Add(1, new KeyValuePair<string, object?>("service", service));
+    public void Opened(string service) => _count.Add(1, new KeyValuePair<string, object?>(DiscoveryMeter.ServiceAttribute, service));
 
-    public void Closed(string service) => _count.Add(-1, new KeyValuePair<string, object?>("service", service));
+    public void Closed(string service) => _count.Add(-1, new KeyValuePair<string, object?>(DiscoveryMeter.ServiceAttribute, service));
 }

@@ -7,10 +7,13 @@ namespace Discovery.ClientFactory.Diagnostics;
 /// <summary>
 /// The services this process's clients currently watch, for the view-age metric and the health check. Publishes
 /// <c>discovery.client.view.age</c> (seconds since etcd last confirmed a service's view; absent before the first
-/// confirmation) and <c>discovery.client.view.instances</c>, both tagged with <c>service</c>.
+/// confirmation) and <c>discovery.client.instance.count</c>, both tagged with <c>discovery.service</c>.
 /// </summary>
 internal sealed class ClientViewRegistry
 {
+    public const string ViewAgeName = "discovery.client.view.age";
+    public const string InstanceCountName = "discovery.client.instance.count";
+
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (IServiceWatch Watcher, int Count)> _watchers = new(StringComparer.Ordinal);
@@ -20,15 +23,15 @@ internal sealed class ClientViewRegistry
         _time = time;
         var meter = meterFactory.Create(DiscoveryMeter.Name);
         meter.CreateObservableGauge(
-            "discovery.client.view.age",
+            ViewAgeName,
             ObserveAges,
             unit: "s",
             description: "Time since etcd last confirmed the instances a client balances over.");
         meter.CreateObservableGauge(
-            "discovery.client.view.instances",
+            InstanceCountName,
             ObserveInstances,
             unit: "{instance}",
-            description: "Instances in the view a client balances over.");
+            description: "Instances in the view a client balances over, before its version and zone filters.");
     }
 
     public IDisposable Track(IServiceWatch watcher)
@@ -61,7 +64,7 @@ internal sealed class ClientViewRegistry
         {
             if (view.IsSynced)
             {
-                yield return new Measurement<double>(view.AgeAt(now).TotalSeconds, new KeyValuePair<string, object?>("service", view.Service));
+                yield return new Measurement<double>(view.AgeAt(now).TotalSeconds, new KeyValuePair<string, object?>(DiscoveryMeter.ServiceAttribute, view.Service));
             }
         }
     }
@@ -70,7 +73,7 @@ internal sealed class ClientViewRegistry
     {
         foreach (var view in Views())
         {
-            yield return new Measurement<int>(view.Instances.Count, new KeyValuePair<string, object?>("service", view.Service));
+            yield return new Measurement<int>(view.Instances.Count, new KeyValuePair<string, object?>(DiscoveryMeter.ServiceAttribute, view.Service));
         }
     }
 

@@ -7,7 +7,12 @@ namespace Discovery.ClientFactory.Ejection;
 /// grpc-dotnet's call tracker for one instance, made once and shared by every call to it (so picking still
 /// allocates nothing): sees each call's transport outcome and feeds the instance's <see cref="EndpointHealth"/>.
 /// </summary>
-internal sealed class EjectionTracker(EndpointHealth health, Action<TimeSpan> onEjected) : ISubchannelCallTracker
+/// <param name="health">The instance's ejection state.</param>
+/// <param name="onEjected">Called with the backoff when a failure starts an ejection.</param>
+/// <param name="metrics">Counts the ejections; none in tests that do not read them.</param>
+/// <param name="service">The service the instance belongs to, for the count.</param>
+internal sealed class EjectionTracker(EndpointHealth health, Action<TimeSpan> onEjected, EjectionMetrics? metrics = null, string service = "")
+    : ISubchannelCallTracker
 {
     public void Start()
     {
@@ -21,6 +26,7 @@ internal sealed class EjectionTracker(EndpointHealth health, Action<TimeSpan> on
         }
         else if (IsTransportFailure(context.Error) && health.ReportTransportFailure() is { } backoff)
         {
+            metrics?.Ejected(service);
             onEjected(backoff);
         }
     }

@@ -22,7 +22,13 @@ namespace Discovery.ClientFactory.Retry;
 /// which bounds its attempts, is all the backoff needs.
 /// </para>
 /// </remarks>
-internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options, TimeProvider time, IJitterSource jitter) : Interceptor
+/// <param name="options">The client's retry options.</param>
+/// <param name="time">The clock pauses are timed on.</param>
+/// <param name="jitter">The randomness pauses are drawn with.</param>
+/// <param name="metrics">Counts each retry as <see cref="RetryMetrics.NeverReached"/>; none in unit tests that do not read it.</param>
+/// <param name="service">The service the client calls, for the count.</param>
+internal sealed class NeverReachedRetryInterceptor(
+    DiscoveryRetryOptions options, TimeProvider time, IJitterSource jitter, RetryMetrics? metrics = null, string service = "") : Interceptor
 {
     private readonly TimeProvider _time = time;
 
@@ -41,6 +47,7 @@ internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options
             }
             catch (RpcException e) when (ShouldRetry(e, attempt, context.Options))
             {
+                Retrying();
                 var pause = PauseBefore(attempt);
                 if (pause > TimeSpan.Zero)
                 {
@@ -70,6 +77,8 @@ internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options
 
     /// <summary>The pause before retry <paramref name="retry"/> (1 for the first, which goes at once).</summary>
     internal TimeSpan PauseBefore(int retry) => retry == 1 ? TimeSpan.Zero : _backoff.DelayBefore(retry - 1, jitter);
+
+    private void Retrying() => metrics?.Retried(service, RetryMetrics.NeverReached);
 
     private bool ShouldRetry(RpcException e, int attempt, CallOptions callOptions) =>
         IsActive
@@ -136,6 +145,7 @@ internal sealed class NeverReachedRetryInterceptor(DiscoveryRetryOptions options
                 catch (RpcException e) when (!_disposed && _owner.ShouldRetry(e, attempt, _context.Options))
                 {
                     call.Dispose();
+                    _owner.Retrying();
                 }
 
                 var pause = _owner.PauseBefore(attempt);

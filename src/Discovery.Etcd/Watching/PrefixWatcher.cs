@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Discovery.Etcd.Connection;
+using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Records;
 using Discovery.Etcd.Retry;
 using Etcdserverpb;
@@ -18,6 +20,9 @@ namespace Discovery.Etcd.Watching;
 /// </summary>
 internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
 {
+    /// <summary>The span of a listing after the first one (reconnection, compaction, data loss).</summary>
+    public const string ResyncSpanName = "discovery.watch.resync";
+
     private readonly EtcdConnection _connection;
     private readonly ByteString _key;
     private readonly ByteString _rangeEnd;
@@ -165,10 +170,24 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
             options = options.WithWaitForReady();
         }
 
-        var listing = await _connection.KV.RangeAsync(
-            new RangeRequest { Key = _key, RangeEnd = _rangeEnd }, options).ConfigureAwait(false);
-        _listedRevision = listing.Header.Revision;
-        ApplyListing(listing, resyncReason);
+        // A listing after the view was first synced is a resync: its span lasts from the request to the applied diff,
+        // and fails when etcd does not answer (each attempt of an outage is one failed span, paced by the backoff).
+        using (var resync = _view.Current.IsSynced ? StartResync(resyncReason) : null)
+        {
+            try
+            {
+                var listing = await _connection.KV.RangeAsync(
+                    new RangeRequest { Key = _key, RangeEnd = _rangeEnd }, options).ConfigureAwait(false);
+                _listedRevision = listing.Header.Revision;
+                var reason = ApplyListing(listing, resyncReason);
+                resync?.SetTag(WatchMetrics.ResyncReasonAttribute, reason);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                resync.Fail(ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
+                throw;
+            }
+        }
 
         var stream = new WatchStream(_connection, _timings, _time);
         var create = new WatchCreateRequest
@@ -181,15 +200,18 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         return await stream.RunAsync(create, OnResponse, cancellationToken).ConfigureAwait(false);
     }
 
-    private void ApplyListing(RangeResponse listing, string resyncReason)
+    /// <summary>Applies a listing; returns the resync reason it was counted under (<c>data_loss</c> wins).</summary>
+    private string ApplyListing(RangeResponse listing, string resyncReason)
     {
         var wasSynced = _view.Current.IsSynced;
         var outcome = _view.ApplyListing(listing);
         if (outcome.DataLoss)
         {
             _metrics.Resynced(Service, "data_loss");
+            return "data_loss";
         }
-        else if (wasSynced)
+
+        if (wasSynced)
         {
             _metrics.Resynced(Service, resyncReason);
         }
@@ -197,7 +219,12 @@ internal sealed partial class PrefixWatcher : IServiceWatcher, IAsyncDisposable
         {
             Log.Listed(_logger, Service, Prefix, listing.Kvs.Count, listing.Header.Revision);
         }
+
+        return resyncReason;
     }
+
+    private Activity? StartResync(string reason) =>
+        DiscoveryActivitySource.StartRoot(ResyncSpanName, Service)?.SetTag(WatchMetrics.ResyncReasonAttribute, reason);
 
     private void OnResponse(WatchResponse response)
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Retry;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -22,6 +24,18 @@ namespace Discovery.Hosting.Leasing;
 /// </remarks>
 internal sealed partial class LeaseKeeper : IAsyncDisposable
 {
+    /// <summary>The span of the first registration, from the first attempt until etcd holds the records.</summary>
+    public const string RegisterSpanName = "discovery.registration.register";
+
+    /// <summary>The span of writing the records again: under a new lease after the old one was lost, or a rewrite.</summary>
+    public const string ReregisterSpanName = "discovery.registration.reregister";
+
+    /// <summary>Why the records were written again: <c>lease_lost</c> or <c>records_changed</c> (deleted or overwritten).</summary>
+    public const string ReasonAttribute = "discovery.registration.reason";
+
+    /// <summary>The grant-and-write attempts a registration span took.</summary>
+    public const string AttemptsAttribute = "discovery.registration.attempts";
+
     private readonly ILeaseApi _api;
     private readonly IReadOnlyList<LeaseRecord> _records;
     private readonly LeaseKeeperOptions _options;
@@ -40,6 +54,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private long _recordsRevision;
     private volatile LeaseKeeperStatus _status;
     private bool _registeredOnce;
+    private int _registerAttempts;
     private DateTimeOffset _lastRewriteAt = DateTimeOffset.MinValue;
 
     public LeaseKeeper(
@@ -115,7 +130,8 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     /// Stops the loop and revokes the lease (deleting every record at once), waiting at most
     /// <paramref name="revokeTimeout"/> for etcd. Never throws because etcd is away: the lease then expires on its own.
     /// </summary>
-    public async Task StopAsync(TimeSpan revokeTimeout, CancellationToken cancellationToken)
+    /// <returns>False when a lease was held and etcd did not confirm its revocation (its records expire with it).</returns>
+    public async Task<bool> StopAsync(TimeSpan revokeTimeout, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -133,6 +149,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         var leaseId = Interlocked.Read(ref _leaseId);
         var remaining = revokeTimeout - _time.GetElapsedTime(started);
+        var revoked = true;
         if (leaseId != 0)
         {
             try
@@ -148,10 +165,12 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Log.RevokeFailed(_logger, _name, leaseId, ex.Message);
+                revoked = false;
             }
         }
 
         SetStatus(LeaseKeeperState.Stopped, null);
+        return revoked;
     }
 
     public async ValueTask DisposeAsync()
@@ -221,9 +240,45 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
+        using var span = _registeredOnce
+            ? DiscoveryActivitySource.StartRoot(ReregisterSpanName, _name)?.SetTag(ReasonAttribute, "lease_lost")
+            : DiscoveryActivitySource.StartRoot(RegisterSpanName, _name);
+        _registerAttempts = 0;
+        try
+        {
+            await RegisterWithRetriesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            span?.SetTag(AttemptsAttribute, _registerAttempts)
+                .Fail(cancellationToken.IsCancellationRequested ? "stopped before the records were written" : ex.GetType().Name);
+            throw;
+        }
+
+        span?.SetTag(AttemptsAttribute, _registerAttempts);
+        Volatile.Write(ref _rewriteRequested, 0);
+        var leaseId = Interlocked.Read(ref _leaseId);
+        Confirmed();
+        if (_registeredOnce)
+        {
+            _metrics?.Reregistered(_name, "lease_lost");
+            Log.Reregistered(_logger, _name, _records.Count, leaseId);
+        }
+        else
+        {
+            Log.Registered(_logger, _name, _records.Count, leaseId, string.Join(", ", _records.Select(r => r.Key)));
+        }
+
+        _registeredOnce = true;
+        SetStatus(LeaseKeeperState.Registered, null);
+    }
+
+    private async Task RegisterWithRetriesAsync(CancellationToken cancellationToken)
+    {
         await _registerPipeline.ExecuteAsync(
             static async (self, ct) =>
             {
+                self._registerAttempts++;
                 if (Interlocked.Read(ref self._leaseId) == 0)
                 {
                     // The id is ours and kept until a grant succeeds, so hedged attempts, the channel's retries and a
@@ -261,22 +316,6 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             },
             this,
             cancellationToken).ConfigureAwait(false);
-
-        Volatile.Write(ref _rewriteRequested, 0);
-        var leaseId = Interlocked.Read(ref _leaseId);
-        Confirmed();
-        if (_registeredOnce)
-        {
-            _metrics?.Reregistered(_name);
-            Log.Reregistered(_logger, _name, _records.Count, leaseId);
-        }
-        else
-        {
-            Log.Registered(_logger, _name, _records.Count, leaseId, string.Join(", ", _records.Select(r => r.Key)));
-        }
-
-        _registeredOnce = true;
-        SetStatus(LeaseKeeperState.Registered, null);
     }
 
     private async Task<TimeSpan> RewriteAsync(CancellationToken cancellationToken)
@@ -290,6 +329,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         _lastRewriteAt = _time.GetUtcNow();
         var leaseId = Interlocked.Read(ref _leaseId);
+        using var span = DiscoveryActivitySource.StartRoot(ReregisterSpanName, _name)?.SetTag(ReasonAttribute, "records_changed");
         try
         {
             var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
@@ -297,18 +337,21 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         }
         catch (LeaseNotFoundException ex)
         {
+            // The loop registers again under a new lease next, in a span of its own.
+            span.Fail("the lease is gone");
             LeaseGone(leaseId, ex.Message);
             return TimeSpan.Zero;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            span.Fail(ex.GetType().Name);
             Volatile.Write(ref _rewriteRequested, 1);
             Unreachable(ex);
             return _options.RetryInterval;
         }
 
         Confirmed();
-        _metrics?.Reregistered(_name);
+        _metrics?.Reregistered(_name, "records_changed");
         Log.Rewritten(_logger, _name, _records.Count, leaseId);
         SetStatus(LeaseKeeperState.Registered, null);
         return _options.RenewInterval;

@@ -1,5 +1,6 @@
 using Discovery.Etcd;
 using Discovery.Etcd.Connection;
+using Discovery.Etcd.Diagnostics;
 using Discovery.Hosting.Leasing;
 using Discovery.Etcd.Records;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -25,6 +26,9 @@ namespace Discovery.Hosting.Registration;
 /// </remarks>
 internal sealed partial class EtcdRegistrationService : IHostedLifecycleService, IAsyncDisposable
 {
+    /// <summary>The span of the stop sequence: the lease revoked (records deleted), then the drain delay.</summary>
+    public const string DrainSpanName = "discovery.registration.drain";
+
     // Revoke (and stopping the loop) may take this long at most, so our part of a shutdown stays within DrainDelay + 2 s.
     private static readonly TimeSpan s_revokeBudget = TimeSpan.FromSeconds(1);
 
@@ -61,6 +65,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         _logger = loggerFactory.CreateLogger<EtcdRegistrationService>();
         _metrics = metrics;
         _catalog = catalog;
+        _metrics.ObserveStateOf(MetricState);
     }
 
     /// <summary>Where the registration stands, for the health check.</summary>
@@ -176,9 +181,14 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         }
 
         var started = _time.GetTimestamp();
+        using var span = DiscoveryActivitySource.StartRoot(DrainSpanName, _options.ServiceName!);
         try
         {
-            await keeper.StopAsync(s_revokeBudget, cancellationToken).ConfigureAwait(false);
+            if (!await keeper.StopAsync(s_revokeBudget, cancellationToken).ConfigureAwait(false))
+            {
+                span.Fail("etcd did not confirm the revocation: the records expire with the lease");
+            }
+
             _phase = RegistrationPhase.Stopped;
             Log.Draining(_logger, _options.ServiceName!, _options.DrainDelay.TotalMilliseconds);
             await Task.Delay(_options.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
@@ -186,6 +196,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The host's shutdown timeout ran out: stop draining and let it go on.
+            span.Fail("the host's shutdown timeout ended the drain delay");
         }
 
         Log.Drained(_logger, _options.ServiceName!, _time.GetElapsedTime(started).TotalMilliseconds);
@@ -212,6 +223,26 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
         _api?.Dispose();
         _connection?.Dispose();
+    }
+
+    /// <summary>The state <see cref="LeaseKeeperMetrics.StateName"/> reports; null while there is no registration to report.</summary>
+    private (string Service, string State)? MetricState()
+    {
+        var snapshot = Snapshot;
+        var state = snapshot.Phase switch
+        {
+            RegistrationPhase.Stopped => "deregistered",
+            RegistrationPhase.Running => snapshot.Keeper?.State switch
+            {
+                LeaseKeeperState.Registered => "registered",
+                LeaseKeeperState.Retrying => "retrying",
+                LeaseKeeperState.Lost => "lost",
+                LeaseKeeperState.Stopped => "deregistered",
+                _ => "starting",
+            },
+            _ => null,
+        };
+        return state is null ? null : (_options.ServiceName!, state);
     }
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) =>

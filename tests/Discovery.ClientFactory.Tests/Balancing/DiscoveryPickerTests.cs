@@ -1,9 +1,15 @@
+using System.Diagnostics.Metrics;
 using Discovery.ClientFactory.Balancing;
 using Discovery.ClientFactory.Picking;
+using Discovery.ClientFactory.Retry;
 using Discovery.ClientFactory.Routing;
+using Discovery.Etcd;
+using Discovery.Testing;
 using Discovery.ClientFactory.Tests.Picking;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Balancing;
@@ -216,6 +222,26 @@ public sealed class DiscoveryPickerTests : IDisposable
         Assert.Equal(((0L, 1L), 0L), (inFlight, _b1.Load.InFlight));
     }
 
+    [Fact]
+    public void Pick_AttemptRetriedByTheUnavailablePolicy_CountsOneUnavailableRetry()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = meters.GetRequiredService<IMeterFactory>();
+        using var retries = new MetricCollector<long>(meterFactory, DiscoveryTelemetry.MeterName, RetryMetrics.RetriesName);
+        var picker = Build(Ready(_a1, _b1), retries: new RetryMetrics(meterFactory));
+        var first = new HttpRequestMessage(HttpMethod.Post, "http://echo/grpc.examples.echo.Echo/UnaryEcho");
+        var retried = new HttpRequestMessage(HttpMethod.Post, "http://echo/grpc.examples.echo.Echo/UnaryEcho");
+        retried.Headers.TryAddWithoutValidation(PolicyRetry.PreviousAttemptsHeader, "1");
+        CallContext.Current = null;
+
+        picker.Pick(new PickContext { Request = first });
+        picker.Pick(new PickContext { Request = retried });
+
+        var retry = Assert.Single(retries.GetMeasurementSnapshot());
+        Assert.Equal("unavailable", retry.Tags[RetryMetrics.ReasonAttribute]);
+        Assert.Equal("echo", retry.Tags[TelemetryAttributes.Service]);
+    }
+
     private static List<PickResult> Picks(DiscoveryPicker picker, int count) =>
         [.. Enumerable.Range(0, count).Select(_ => picker.Pick(Context))];
 
@@ -224,11 +250,12 @@ public sealed class DiscoveryPickerTests : IDisposable
 
     private static List<EndpointSnapshot> Ready(params Endpoint[] endpoints) => [.. endpoints.Select(e => Snapshot(e))];
 
-    private DiscoveryPicker Build(List<EndpointSnapshot> snapshots, string? version = null, string? zone = null, string picker = DiscoveryPickers.RoundRobin)
+    private DiscoveryPicker Build(
+        List<EndpointSnapshot> snapshots, string? version = null, string? zone = null, string picker = DiscoveryPickers.RoundRobin, RetryMetrics? retries = null)
     {
         var options = new EtcdClientOptions { Service = "echo", Version = version, Zone = zone, Picker = picker };
         var services = new PickerServices(_time, new ScriptedRandom(0), options, new RoundRobinCursor(-1));
         var definition = new PickerRegistry([]).Get(picker);
-        return new DiscoveryPicker(snapshots, new BalancerSettings("echo", version, zone, definition, services));
+        return new DiscoveryPicker(snapshots, new BalancerSettings("echo", version, zone, definition, services, retries));
     }
 }

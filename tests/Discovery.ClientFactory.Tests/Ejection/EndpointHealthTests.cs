@@ -1,6 +1,11 @@
+using System.Diagnostics.Metrics;
 using Discovery.ClientFactory.Ejection;
+using Discovery.Etcd;
+using Discovery.Testing;
 using Discovery.Testing.Fakes;
 using Grpc.Net.Client.Balancer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Ejection;
@@ -99,6 +104,22 @@ public sealed class EndpointHealthTests
         tracker.Complete(new CompletionContext { Error = new HttpRequestException("Connection refused") });
 
         Assert.Equal(1, ejections);
+    }
+
+    [Fact]
+    public void Complete_TransportErrorTwice_CountsOneEjectionForTheService()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = meters.GetRequiredService<IMeterFactory>();
+        using var ejections = new MetricCollector<long>(meterFactory, DiscoveryTelemetry.MeterName, EjectionMetrics.EjectionsName);
+        var tracker = new EjectionTracker(new EndpointHealth(_time, ScriptedJitter.None), _ => { }, new EjectionMetrics(meterFactory), "echo");
+
+        tracker.Complete(new CompletionContext { Error = new HttpRequestException("Connection refused") });
+        tracker.Complete(new CompletionContext { Error = new HttpRequestException("Connection refused") });
+
+        var ejection = Assert.Single(ejections.GetMeasurementSnapshot());
+        Assert.Equal(1, ejection.Value);
+        Assert.Equal("echo", ejection.Tags[TelemetryAttributes.Service]);
     }
 
     [Fact]

@@ -21,6 +21,9 @@ internal sealed partial class InProcessClient : IAsyncDisposable
 
     public Echo.EchoClient Client { get; }
 
+    /// <summary>The client's services, for their meter factory and registries.</summary>
+    public IServiceProvider Services => _provider;
+
     public static InProcessClient Create(string etcdUrl, string service, string picker = DiscoveryPickers.RoundRobin, ILoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

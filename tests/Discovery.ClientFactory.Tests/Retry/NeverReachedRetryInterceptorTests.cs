@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Diagnostics.Metrics;
 using Discovery.ClientFactory.Retry;
+using Discovery.Etcd;
 using Discovery.Testing.Fakes;
 using Discovery.Testing;
 using Grpc.Core.Interceptors;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Discovery.ClientFactory.Tests.Retry;
@@ -159,6 +163,23 @@ public sealed class NeverReachedRetryInterceptorTests
 
         Assert.Equal("answer", response);
         Assert.Equal(2, attempts.Count);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_FirstAttemptRefused_CountsOneNeverReachedRetry()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = meters.GetRequiredService<IMeterFactory>();
+        using var retries = new MetricCollector<long>(meterFactory, DiscoveryTelemetry.MeterName, RetryMetrics.RetriesName);
+        var interceptor = new NeverReachedRetryInterceptor(new DiscoveryRetryOptions(), _timers, ScriptedJitter.None, new RetryMetrics(meterFactory), "echo");
+        var attempts = new Attempts(Refused(), "answer");
+
+        await interceptor.AsyncUnaryCall("hi", Context(null), (_, _) => attempts.Next()).ResponseAsync;
+
+        var retry = Assert.Single(retries.GetMeasurementSnapshot());
+        Assert.Equal(1, retry.Value);
+        Assert.Equal("never_reached", retry.Tags[RetryMetrics.ReasonAttribute]);
+        Assert.Equal("echo", retry.Tags[TelemetryAttributes.Service]);
     }
 
     private AsyncUnaryCall<string> Call(DiscoveryRetryOptions options, Attempts attempts, DateTime? deadline = null) =>

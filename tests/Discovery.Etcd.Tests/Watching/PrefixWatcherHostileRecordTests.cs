@@ -30,14 +30,14 @@ public sealed class PrefixWatcherHostileRecordTests(EtcdNodeFixture etcd, ITestO
         await ServiceRecords.PutAsync(writer, "sized", "10.0.0.2:80");
 
         await Eventually.UntilAsync(() => Addresses(watcher) == "10.0.0.2:80", Deadline, "the valid record, without the huge one");
-        Assert.Equal(1, watcher.Counter(WatchMetrics.RecordsSkippedName));
+        Assert.Equal(1, watcher.Counter(WatchMetrics.SkippedRecordsName));
         var warning = Assert.Single(watcher.Logs.Entries, e => e.EventName == "RecordSkipped");
         Assert.Contains("4097 bytes, over the 4096 byte limit (Discovery:Etcd:MaxRecordBytes)", warning.Message, StringComparison.Ordinal);
 
         await ServiceRecords.PutAsync(writer, "sized", "10.0.0.3:80");
         await ServiceRecords.PutRawAsync(writer, prefix + "sized/10.0.0.1:80", Padded("10.0.0.1:80", 4096));
         await Eventually.UntilAsync(() => Addresses(watcher) == "10.0.0.1:80,10.0.0.2:80,10.0.0.3:80", Deadline, "later writes, and the huge record once it fits");
-        Assert.Equal(1, watcher.Counter(WatchMetrics.RecordsSkippedName));
+        Assert.Equal(1, watcher.Counter(WatchMetrics.SkippedRecordsName));
         Assert.Null(watcher.Watcher.Current.Problem);
     }
 
@@ -92,7 +92,7 @@ public sealed class PrefixWatcherHostileRecordTests(EtcdNodeFixture etcd, ITestO
 
         var expectedAddresses = string.Join(',', expected);
         await Eventually.UntilAsync(() => Addresses(watcher) == expectedAddresses, Deadline, $"exactly the {expected.Count} readable records");
-        Assert.Equal(rejected, watcher.Counter(WatchMetrics.RecordsSkippedName));
+        Assert.Equal(rejected, watcher.Counter(WatchMetrics.SkippedRecordsName));
         Assert.Equal(rejected, watcher.Logs.Count("RecordSkipped"));
 
         await ServiceRecords.PutAsync(writer, "hostile", "10.253.0.1:9000");

@@ -97,12 +97,12 @@ public sealed class PrefixWatcherOutageTests(ITestOutputHelper output)
 
         proxy.Cut();
         await Eventually.UntilAsync(() => AgeSeconds(watcher) > 4, TimeSpan.FromSeconds(10), "the view ages while cut off");
-        Assert.True(watcher.ObserveViewAgeSeconds() > 4, "the view_age gauge reports the age");
+        Assert.True(watcher.ObserveViewAgeSeconds() > 4, "the view age gauge reports the age");
         Assert.Equal(Addresses[0], Assert.Single(watcher.Watcher.Current.Instances).Address);
 
         proxy.Restore();
         await Eventually.UntilAsync(() => AgeSeconds(watcher) < 1.5, Deadline, "the age resets once etcd confirms the view again");
-        Assert.True(watcher.ObserveViewAgeSeconds() < 2.5, "the view_age gauge follows");
+        Assert.True(watcher.ObserveViewAgeSeconds() < 2.5, "the view age gauge follows");
         await Eventually.UntilAsync(() => watcher.Counter(WatchMetrics.ReconnectsName) >= 1, Deadline, "the reconnection is counted");
     }
 

@@ -135,7 +135,7 @@ public sealed class PrefixWatcherTests(EtcdNodeFixture etcd, ITestOutputHelper o
         await Eventually.UntilAsync(() => watcher.Watcher.Current.Instances.Any(e => e.Address == "10.2.0.1:9000"), Deadline, "a later valid write");
         await watcher.ConvergesAsync(writer, Deadline, "with malformed records around");
         Assert.True(malformed.Select(m => m.Kind).Distinct().Count() >= 8);
-        Assert.Equal(100, watcher.Counter(WatchMetrics.RecordsSkippedName));
+        Assert.Equal(100, watcher.Counter(WatchMetrics.SkippedRecordsName));
         Assert.Equal(100, watcher.Logs.Count("RecordSkipped"));
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Discovery.Etcd.Connection;
+using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Watching;
 using Discovery.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +41,7 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == "service" && (string?)tag.Value == service)
+                if (tag.Key == DiscoveryMeter.ServiceAttribute && (string?)tag.Value == service)
                 {
                     _counters.AddOrUpdate(instrument.Name, value, (_, old) => old + value);
                 }
@@ -55,6 +56,9 @@ internal sealed class WatcherUnderTest : IAsyncDisposable
     }
 
     public PrefixWatcher Watcher { get; }
+
+    /// <summary>The meter factory the watcher's instruments are on, for <c>MetricCollector</c>s.</summary>
+    public IMeterFactory MeterFactory => _services.GetRequiredService<IMeterFactory>();
 
     public EtcdConnection Connection { get; }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Discovery.Etcd;
+using Discovery.Hosting.Leasing;
 using Discovery.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -64,7 +66,7 @@ public sealed class InProcessRegistrationTests(EtcdNodeFixture etcd) : IClassFix
     [Fact]
     public async Task Counters_LeaseRenewed_CountsRenewals()
     {
-        using var renewals = new CounterRecorder("discovery.registration.renewals");
+        using var renewals = new CounterRecorder(LeaseKeeperMetrics.RenewalsName);
         await using var app = await StartAsync(etcd.Node.ClientUrl, "renew-echo");
 
         await Eventually.UntilAsync(() => renewals.Total >= 2, TimeSpan.FromSeconds(5), "two renewals counted");
@@ -73,7 +75,7 @@ public sealed class InProcessRegistrationTests(EtcdNodeFixture etcd) : IClassFix
     [Fact]
     public async Task Counters_OwnKeyDeleted_CountsReregistration()
     {
-        using var reregistrations = new CounterRecorder("discovery.registration.reregistrations");
+        using var reregistrations = new CounterRecorder(LeaseKeeperMetrics.ReregistrationsName);
         await using var app = await StartAsync(etcd.Node.ClientUrl, "count-echo");
         using var client = etcd.Node.CreateClient();
         await Eventually.UntilAsync(async () => (await client.GetPrefixAsync("count-echo/")).Count == 1, TimeSpan.FromSeconds(5), "registered");
@@ -110,7 +112,7 @@ public sealed class InProcessRegistrationTests(EtcdNodeFixture etcd) : IClassFix
         {
             _listener.InstrumentPublished = (i, l) =>
             {
-                if (i.Meter.Name == "Discovery" && i.Name == instrument)
+                if (i.Meter.Name == DiscoveryTelemetry.MeterName && i.Name == instrument)
                 {
                     l.EnableMeasurementEvents(i);
                 }
