@@ -8,6 +8,7 @@ internal sealed class LeaseKeeperMetrics
 {
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _reregistrations;
+    private readonly UpDownCounter<long> _withdrawn;
 
     public LeaseKeeperMetrics(IMeterFactory meterFactory)
     {
@@ -21,9 +22,15 @@ internal sealed class LeaseKeeperMetrics
             "discovery.registration.reregistrations",
             unit: "{registration}",
             description: "Times the records were written again after the first registration (new lease, or a key deleted or overwritten).");
+        _withdrawn = meter.CreateUpDownCounter<long>(
+            "discovery.registration.withdrawn",
+            unit: "{instance}",
+            description: "Registrations of this process deliberately held out of etcd (lease kept), for example by the health gate: 1 while withdrawn, else 0.");
     }
 
     public void Renewed(string service) => _renewals.Add(1, new KeyValuePair<string, object?>("discovery.service", service));
+
+    public void WithdrawnChanged(string service, int delta) => _withdrawn.Add(delta, new KeyValuePair<string, object?>("discovery.service", service));
 
     public void Reregistered(string service) => _reregistrations.Add(1, new KeyValuePair<string, object?>("discovery.service", service));
 }
