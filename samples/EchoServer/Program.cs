@@ -2,7 +2,10 @@
 // Every setting comes from appsettings.json and can be overridden on the command line, for example:
 //   dotnet EchoServer.dll --urls http://127.0.0.1:0 --Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379 \
 //     --Discovery:Registration:ServiceName=echo --Discovery:Registration:InstanceId=s1 --Echo:Delay=00:00:00.050
+// Health-gated registration: --Discovery:Registration:HealthGate:Enabled=true (the readiness check below carries the
+// tag "ready"; --Echo:ReadyAfter=00:00:03 keeps it Unhealthy for 3 s, --Echo:UnhealthyFile=/tmp/x while /tmp/x exists).
 using EchoServer;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 // The content root is the app's folder, so appsettings.json (HTTP/2-only plaintext endpoints) loads from any
 // working directory.
@@ -14,11 +17,17 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.Services.AddGrpc();
 builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.SectionName);
 builder.Services.AddEtcdRegistration();
-builder.Services.AddHealthChecks().AddEtcdRegistrationCheck();
+
+// Readiness only: the app's own readiness and the registration. Nothing here belongs to a liveness probe.
+builder.Services.AddGrpcHealthChecks()
+    .AddCheck<ReadinessCheck>("echo-ready", tags: ["ready"])
+    .AddEtcdRegistrationCheck(tags: ["ready"]);
 
 var app = builder.Build();
 app.MapGrpcService<EchoService>();
+app.MapGrpcHealthChecksService();
 app.MapHealthChecks("/healthz");
+app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains("ready") });
 app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listening(
     app.Logger,
     string.Join(", ", app.Urls)));
