@@ -13,6 +13,7 @@ namespace Discovery.Hosting.Registration;
 internal sealed class HealthWatchInterceptor(GrpcHealthLifecycle lifecycle) : Interceptor
 {
     internal const string WatchMethod = "/grpc.health.v1.Health/Watch";
+    private const string HttpContextKey = "__HttpContext";
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request,
@@ -28,6 +29,9 @@ internal sealed class HealthWatchInterceptor(GrpcHealthLifecycle lifecycle) : In
             return;
         }
 
+        // grpc-dotnet finds the HttpContext of a replaced call context under this UserState key (its documented
+        // fallback for custom contexts); the service activator needs it.
+        context.UserState[HttpContextKey] = context.GetHttpContext();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifecycle.WatchesEnd);
         await continuation(request, responseStream, new EndableCallContext(context, linked.Token)).ConfigureAwait(false);
     }
