@@ -50,6 +50,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     private HealthGateMonitor? _healthGate;
     private volatile RegistrationPhase _phase = RegistrationPhase.NotStarted;
     private IReadOnlyList<string> _addresses = [];
+    private int _disposed;
 
     public EtcdRegistrationService(
         IOptions<EtcdRegistrationOptions> options,
@@ -252,6 +253,12 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this instance once as itself and once as the IHostedService its factory returns.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         LeaseKeeper? keeper;
         HealthGateMonitor? gate;
         lock (_gate)
