@@ -7,4 +7,10 @@ public sealed class EchoOptions
 
     /// <summary>Latency added before every reply (to make calls long in tests). Default: none.</summary>
     public TimeSpan Delay { get; set; }
+
+    /// <summary>How long after start the readiness check (tag <c>ready</c>) reports Unhealthy. Default: none.</summary>
+    public TimeSpan ReadyAfter { get; set; }
+
+    /// <summary>A file whose existence makes the readiness check report Unhealthy. Default: none.</summary>
+    public string? UnhealthyFile { get; set; }
 }

@@ -3,8 +3,11 @@
 //   dotnet EchoServer.dll --urls http://127.0.0.1:0 --Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379 \
 //     --Discovery:Registration:ServiceName=echo --Discovery:Registration:InstanceId=s1 --Echo:Delay=00:00:00.050
 // --Telemetry:Console=true prints Discovery's metrics and spans (registration, re-registration, drain) to the console.
+// Health-gated registration: --Discovery:Registration:HealthGate:Enabled=true (the readiness check below carries the
+// tag "ready"; --Echo:ReadyAfter=00:00:03 keeps it Unhealthy for 3 s, --Echo:UnhealthyFile=/tmp/x while /tmp/x exists).
 using Discovery.Etcd;
 using EchoServer;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -18,7 +21,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.Services.AddGrpc();
 builder.Services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.SectionName);
 builder.Services.AddEtcdRegistration();
-builder.Services.AddHealthChecks().AddEtcdRegistrationCheck();
+
+// Readiness only: the app's own readiness and the registration. Nothing here belongs to a liveness probe.
+builder.Services.AddGrpcHealthChecks()
+    .AddCheck<ReadinessCheck>("echo-ready", tags: ["ready"])
+    .AddEtcdRegistrationCheck(tags: ["ready"]);
+
 if (builder.Configuration.GetValue<bool>("Telemetry:Console"))
 {
     // The one line an application adds to its own OpenTelemetry set-up, here with the console exporter.
@@ -29,7 +37,9 @@ if (builder.Configuration.GetValue<bool>("Telemetry:Console"))
 
 var app = builder.Build();
 app.MapGrpcService<EchoService>();
+app.MapGrpcHealthChecksService();
 app.MapHealthChecks("/healthz");
+app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains("ready") });
 app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listening(
     app.Logger,
     string.Join(", ", app.Urls)));

@@ -163,7 +163,9 @@ public static class EtcdHttpClientBuilderExtensions
         }
 
         services.TryAddSingleton<ClientViewRegistry>();
-        services.AddHealthChecks().AddCheck<EtcdClientHealthCheck>(EtcdClientHealthCheck.Name);
+
+        // No health check here: one added behind the application's back, without tags, lands in every probe that maps
+        // all checks, liveness included. AddHealthChecks().AddEtcdClientsCheck() adds it, by choice.
         return services;
     }
 }

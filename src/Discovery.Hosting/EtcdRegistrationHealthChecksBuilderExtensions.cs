@@ -9,9 +9,12 @@ public static class EtcdRegistrationHealthChecksBuilderExtensions
 {
     /// <summary>
     /// Adds a check reporting the etcd registration: Healthy when registered (or nothing to register), Degraded
-    /// while retrying (etcd away but the lease within its TTL, or the first registration pending),
-    /// <paramref name="failureStatus"/> when the records are gone and being written again. Needs
-    /// <see cref="EtcdRegistrationServiceCollectionExtensions.AddEtcdRegistration(IServiceCollection)"/>.
+    /// while retrying (etcd away but the lease within its TTL, or the first registration pending) or withdrawn by the
+    /// health gate, <paramref name="failureStatus"/> when the records are gone and being written again, and once they
+    /// were deleted at shutdown. Needs
+    /// <see cref="EtcdRegistrationServiceCollectionExtensions.AddEtcdRegistration(IServiceCollection)"/>. It belongs to
+    /// the readiness probe, never to liveness: an etcd outage must not restart the process. The health gate
+    /// (<c>Discovery:Registration:HealthGate</c>) never counts it, whatever its tags.
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="name">The check's name. Default: <c>etcd-registration</c>.</param>
@@ -31,6 +34,7 @@ public static class EtcdRegistrationHealthChecksBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);
+        builder.Services.Configure<RegistrationCheckNames>(names => names.Names.Add(name));
         return builder.Add(new HealthCheckRegistration(
             name,
             static sp => new EtcdRegistrationHealthCheck(sp.GetRequiredService<EtcdRegistrationService>()),

@@ -2,6 +2,8 @@ using Discovery.Hosting.Leasing;
 using Discovery.Hosting;
 using Discovery.Hosting.Configuration;
 using Discovery.Hosting.Registration;
+using Grpc.AspNetCore.HealthChecks;
+using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -37,6 +39,16 @@ public static class EtcdRegistrationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdRegistrationOptions>, EtcdRegistrationOptionsValidator>());
         services.TryAddSingleton<LeaseKeeperMetrics>();
         services.TryAddSingleton<EtcdRegistrationService>();
+
+        // The gRPC health service, when the application maps it, follows the stop: NOT_SERVING after the revoke,
+        // Watch calls completed after the drain delay (not at ApplicationStopping, which SIGTERM fires first).
+        services.TryAddSingleton<GrpcHealthLifecycle>();
+        services.TryAddSingleton<HealthWatchInterceptor>();
+        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<GrpcServiceOptions>) && d.ImplementationInstance is HealthWatchInterceptorSetup))
+        {
+            services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(HealthWatchInterceptorSetup.Instance);
+            services.PostConfigure<GrpcHealthChecksOptions>(static o => o.SuppressCompletionOnShutdown = true);
+        }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EtcdRegistrationService>(
             static sp => sp.GetRequiredService<EtcdRegistrationService>()));
         return services;

@@ -17,6 +17,7 @@ public sealed class PublicApiTests
                 "Discovery.ClientFactory.DiscoveryRouting",
                 "Discovery.ClientFactory.EtcdClientOptions",
                 "Microsoft.Extensions.DependencyInjection.DiscoveryPickerServiceCollectionExtensions",
+                "Microsoft.Extensions.DependencyInjection.EtcdClientHealthChecksBuilderExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdHttpClientBuilderExtensions",
             ],
             PublicSurface.Types(typeof(EtcdClientOptions).Assembly));
@@ -33,6 +34,7 @@ public sealed class PublicApiTests
                 "DiscoveryRouting.WithInstance(Metadata metadata, String instanceId)",
                 "DiscoveryRouting.WithVersion(CallOptions options, String version)",
                 "DiscoveryRouting.WithVersion(Metadata metadata, String version)",
+                "EtcdClientHealthChecksBuilderExtensions.AddEtcdClientsCheck(IHealthChecksBuilder builder, String name, HealthStatus? failureStatus, IEnumerable<String> tags)",
                 "EtcdHttpClientBuilderExtensions.UseEtcd(IHttpClientBuilder builder)",
                 "EtcdHttpClientBuilderExtensions.UseEtcd(IHttpClientBuilder builder, Action<EtcdClientOptions> configure)",
                 "EtcdHttpClientBuilderExtensions.UseEtcd(IHttpClientBuilder builder, String service)",

@@ -12,6 +12,7 @@ public sealed class PublicApiTests
         Assert.Equal(
             [
                 "Discovery.Hosting.EtcdRegistrationOptions",
+                "Discovery.Hosting.RegistrationHealthGateOptions",
                 "Microsoft.Extensions.DependencyInjection.EtcdRegistrationHealthChecksBuilderExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdRegistrationServiceCollectionExtensions",
             ],

@@ -16,7 +16,8 @@ public sealed class PackageMetadataTests(PackedPackages packages, ITestOutputHel
     /// Google.Protobuf 3.35.1, the floors dotnet-etcd 9.1.0 sets; Polly.Core 8.4.2, the first served release whose
     /// <c>ResiliencePipelineBuilder.TimeProvider</c> is public. Hosting runs inside ASP.NET Core, whose shared
     /// framework brings every Microsoft.Extensions package it uses; it compiles the lease keeper (Polly) and the etcd
-    /// connection (dotnet-etcd's protocol, gRPC, Protobuf) itself, so it names them. Discovery.Etcd calls no Polly.
+    /// connection (dotnet-etcd's protocol, gRPC, Protobuf) itself, so it names them, and Grpc.AspNetCore.HealthChecks,
+    /// whose gRPC health service it turns NOT_SERVING at stop. Discovery.Etcd calls no Polly.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ExpectedDependencies =
         new Dictionary<string, IReadOnlyDictionary<string, string>>
@@ -35,6 +36,7 @@ public sealed class PackageMetadataTests(PackedPackages packages, ITestOutputHel
                 ["Discovery.Etcd"] = OwnVersion,
                 ["dotnet-etcd"] = "9.1.0",
                 ["Google.Protobuf"] = "3.35.1",
+                ["Grpc.AspNetCore.HealthChecks"] = "2.80.0",
                 ["Grpc.Net.Client"] = "2.80.0",
                 ["Polly.Core"] = "8.4.2",
             },

@@ -4,16 +4,17 @@ using Microsoft.Extensions.Options;
 namespace Discovery.ClientFactory.Diagnostics;
 
 /// <summary>
-/// Reports each <c>UseEtcd()</c> client's view of its service: unhealthy while etcd has never answered, degraded
-/// when the view is older than the client's <see cref="EtcdClientOptions.StaleViewThreshold"/> (the client serves
-/// from a last-known-good copy), healthy otherwise. A client whose channel is not created yet is not judged.
+/// Reports each <c>UseEtcd()</c> client's view of its service: the registration's failure status while a client has
+/// had no view at all since it started (its calls fail fast), Degraded when the view is older than the client's
+/// <see cref="EtcdClientOptions.StaleViewThreshold"/> (etcd away, the last known instances served), Healthy otherwise.
+/// An etcd outage alone, with a last known view, is therefore never worse than Degraded. A client whose channel is
+/// not created yet is not judged.
 /// </summary>
 internal sealed class EtcdClientHealthCheck(
     ClientViewRegistry registry,
     IOptionsMonitor<EtcdClientOptions> options,
     IEnumerable<EtcdClientRegistration> clients) : IHealthCheck
 {
-    public const string Name = "discovery-etcd-clients";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -31,7 +32,7 @@ internal sealed class EtcdClientHealthCheck(
 
             if (!view.IsSynced)
             {
-                status = HealthStatus.Unhealthy;
+                status = Worse(status, context.Registration.FailureStatus);
                 problems.Add($"{client.Name}: no view of service '{service}' yet ({view.Problem ?? "etcd has not answered"})");
                 data[client.Name] = "not synced";
                 continue;
@@ -41,7 +42,7 @@ internal sealed class EtcdClientHealthCheck(
             data[client.Name] = age;
             if (age > clientOptions.StaleViewThreshold)
             {
-                status = status == HealthStatus.Unhealthy ? status : HealthStatus.Degraded;
+                status = Worse(status, HealthStatus.Degraded);
                 problems.Add($"{client.Name}: the view of service '{service}' is {age.TotalSeconds:F0} s old ({view.Problem ?? "etcd has not confirmed it"})");
             }
         }
@@ -49,4 +50,7 @@ internal sealed class EtcdClientHealthCheck(
         var description = problems.Count == 0 ? "Every client's view of its service is current." : string.Join("; ", problems);
         return Task.FromResult(new HealthCheckResult(status, description, data: data));
     }
+
+    // HealthStatus orders Unhealthy < Degraded < Healthy.
+    private static HealthStatus Worse(HealthStatus a, HealthStatus b) => a < b ? a : b;
 }

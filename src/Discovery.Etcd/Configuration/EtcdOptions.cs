@@ -80,7 +80,7 @@ public sealed class EtcdOptions
 
     /// <summary>
     /// The largest record value a watcher reads, in bytes, greater than 0. A larger value is skipped before it is
-    /// decoded, with a warning and the <c>discovery.watch.records_skipped</c> counter, as a malformed record is.
+    /// decoded, with a warning and the <c>discovery.watch.skipped_records</c> counter, as a malformed record is.
     /// Default: 64 KiB (a registration writes at most 16 KiB).
     /// </summary>
     /// <remarks>

@@ -75,4 +75,10 @@ public sealed class EtcdRegistrationOptions
 
     /// <summary>False to run without registering (for local runs). Default: true.</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Health-gated registration (<c>Discovery:Registration:HealthGate</c>): register only while the application's
+    /// health checks with a given tag pass, withdraw the records when they fail. Off by default.
+    /// </summary>
+    public RegistrationHealthGateOptions HealthGate { get; set; } = new();
 }

@@ -1,14 +1,19 @@
 using System.Globalization;
 using Discovery.Etcd.Records;
 using Discovery.Hosting.Registration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Discovery.Hosting.Configuration;
 
 /// <summary>Validates <see cref="EtcdRegistrationOptions"/> at start-up; every failure names its configuration key.</summary>
-internal sealed class EtcdRegistrationOptionsValidator : IValidateOptions<EtcdRegistrationOptions>
+internal sealed class EtcdRegistrationOptionsValidator(
+    IOptions<HealthCheckServiceOptions> healthChecks,
+    IOptions<HealthCheckPublisherOptions> publisher,
+    IOptions<RegistrationCheckNames> ownChecks) : IValidateOptions<EtcdRegistrationOptions>
 {
     private const string Section = EtcdRegistrationOptions.SectionName;
+    private const string Gate = Section + ":HealthGate";
 
     public ValidateOptionsResult Validate(string? name, EtcdRegistrationOptions options)
     {
@@ -86,7 +91,50 @@ internal sealed class EtcdRegistrationOptionsValidator : IValidateOptions<EtcdRe
             }
         }
 
+        ValidateHealthGate(failures, options.HealthGate);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void ValidateHealthGate(List<string> failures, RegistrationHealthGateOptions? gate)
+    {
+        if (gate is null || !gate.Enabled)
+        {
+            return;
+        }
+
+        if (gate.Period < TimeSpan.FromSeconds(1) || gate.Period > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{Gate}:Period {gate.Period} must be between 1 second (the health check publisher's least period) and 5 minutes.");
+        }
+
+        CheckThreshold(failures, "UnhealthyThreshold", gate.UnhealthyThreshold);
+        CheckThreshold(failures, "HealthyThreshold", gate.HealthyThreshold);
+        if (string.IsNullOrWhiteSpace(gate.Tag) || HasControl(gate.Tag))
+        {
+            failures.Add($"{Gate}:Tag '{gate.Tag}' must be the non-blank tag of the health checks that gate the registration.");
+            return;
+        }
+
+        // A gate no check feeds would keep the instance out of etcd for good: refuse to start instead.
+        var tagged = healthChecks.Value.Registrations
+            .Where(r => r.Tags.Contains(gate.Tag) && !ownChecks.Value.Names.Contains(r.Name))
+            .ToArray();
+        if (tagged.Length == 0)
+        {
+            failures.Add($"{Gate}:Tag '{gate.Tag}' selects no health check: tag the checks that say this instance can serve, for example AddHealthChecks().AddCheck<T>(\"db\", tags: [\"{gate.Tag}\"]) (the registration's own check does not count).");
+        }
+        else if (publisher.Value.Predicate is { } predicate && !tagged.Any(predicate))
+        {
+            failures.Add($"{Gate}:Tag '{gate.Tag}' selects only health checks that HealthCheckPublisherOptions.Predicate leaves out, so no report would ever reach the gate.");
+        }
+    }
+
+    private static void CheckThreshold(List<string> failures, string key, int value)
+    {
+        if (value is < 1 or > 100)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{Gate}:{key} {value} must be between 1 and 100 consecutive reports."));
+        }
     }
 
     private static void CheckText(List<string> failures, string key, string? value)

@@ -78,6 +78,38 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         }
     }
 
+    public async Task<long> DeleteOwnedAsync(long leaseId, IReadOnlyList<LeaseRecord> records, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // One nested transaction per key, each deleting its key only while the key is attached to our lease: a key
+        // that a restarted server on the same address wrote since belongs to it. Nested, so it is one round trip.
+        var transaction = new TxnRequest();
+        foreach (var record in records)
+        {
+            var key = ByteString.CopyFromUtf8(record.Key);
+            var owned = new TxnRequest();
+            owned.Compare.Add(new Compare
+            {
+                Key = key,
+                Target = Compare.Types.CompareTarget.Lease,
+                Result = Compare.Types.CompareResult.Equal,
+                Lease = leaseId,
+            });
+            owned.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } });
+            transaction.Success.Add(new RequestOp { RequestTxn = owned });
+        }
+
+        try
+        {
+            var response = await _connection.KV.TxnAsync(transaction, _connection.UnaryOptions(cancellationToken, timeout)).ConfigureAwait(false);
+            return response.Header.Revision;
+        }
+        catch (RpcException ex)
+        {
+            _connection.ReportFailure(ex);
+            throw;
+        }
+    }
+
     public async Task<long> KeepAliveAsync(long leaseId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(timeout, _timeProvider);

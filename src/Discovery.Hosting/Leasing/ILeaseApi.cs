@@ -17,6 +17,12 @@ internal interface ILeaseApi
     Task<long> PutAllAsync(long leaseId, IReadOnlyList<LeaseRecord> records, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Deletes, in one transaction, each record's key that is still attached to <paramref name="leaseId"/> (a key
+    /// another process wrote since is left alone); the lease itself stays. Returns etcd's revision after it.
+    /// </summary>
+    Task<long> DeleteOwnedAsync(long leaseId, IReadOnlyList<LeaseRecord> records, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Renews <paramref name="leaseId"/> once over the keep-alive stream and returns the TTL etcd granted: 0 when the
     /// lease is gone (expired, revoked, or etcd lost its data).
     /// </summary>

@@ -18,7 +18,9 @@ namespace Discovery.Hosting.Leasing;
 /// means the records are still there, 0 means the lease is gone (expired while we were cut off, revoked, or etcd
 /// lost its data) and a new lease is granted and every record written again, retrying with backoff until it works.
 /// <see cref="RequestRewrite"/> (the own-keys watch saw a record deleted or overwritten) writes them again under
-/// the current lease. Every grant, write and keep-alive is hedged (<see cref="HedgedCall"/>), so one that lands on a
+/// the current lease. <see cref="Withdraw"/> and <see cref="Restore"/> take the records out of etcd and put them back
+/// while the lease stays alive: each owner sets and clears its own <see cref="WithdrawalReasons"/> flag, and the
+/// records are in etcd only while no flag is set. Every grant, write, delete and keep-alive is hedged (<see cref="HedgedCall"/>), so one that lands on a
 /// hung cluster member is answered by another after <see cref="LeaseKeeperOptions.HedgeDelay"/> instead of waiting
 /// out its deadline. It never gives up and never throws out of its loop; it logs once per state change.
 /// </remarks>
@@ -47,6 +49,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _rewriteRequested;
+    private int _withdrawal;
     private Task? _loop;
     private long _leaseId;
     private long _pendingLeaseId;
@@ -55,6 +58,10 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private volatile LeaseKeeperStatus _status;
     private bool _registeredOnce;
     private int _registerAttempts;
+
+    // Loop-owned: whether our records are in etcd now (as far as we wrote them), and whether they ever were.
+    private bool _recordsPresent;
+    private bool _recordsWrittenOnce;
     private DateTimeOffset _lastRewriteAt = DateTimeOffset.MinValue;
 
     public LeaseKeeper(
@@ -118,6 +125,22 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         Log.Starting(_logger, _name, _records.Count, (long)_options.Ttl.TotalSeconds);
         _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
+
+    /// <summary>The reasons holding the records out of etcd now; <see cref="WithdrawalReasons.None"/> when they belong there.</summary>
+    public WithdrawalReasons WithdrawalReasons => (WithdrawalReasons)Volatile.Read(ref _withdrawal);
+
+    /// <summary>
+    /// Adds <paramref name="reason"/> to the reasons holding the records out of etcd. The first reason makes the loop
+    /// delete the records (only the keys still attached to this lease), keeping the lease alive; before the first
+    /// registration it keeps them from being written at all. Returns at once.
+    /// </summary>
+    public void Withdraw(WithdrawalReasons reason) => ChangeWithdrawal(reason, add: true);
+
+    /// <summary>
+    /// Removes <paramref name="reason"/>; when no reason is left the loop writes the records again under the current
+    /// lease. Returns at once.
+    /// </summary>
+    public void Restore(WithdrawalReasons reason) => ChangeWithdrawal(reason, add: false);
 
     /// <summary>Asks the loop to write every record again under the current lease (one was deleted or overwritten).</summary>
     public void RequestRewrite()
@@ -201,13 +224,21 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
                 }
 
                 TimeSpan pause;
+                var wanted = WithdrawalReasons == WithdrawalReasons.None;
                 if (Interlocked.Read(ref _leaseId) == 0 || !_registeredOnce)
                 {
                     await RegisterAsync(cancellationToken).ConfigureAwait(false);
                     pause = _options.RenewInterval;
                 }
-                else if (Interlocked.Exchange(ref _rewriteRequested, 0) == 1)
+                else if (wanted != _recordsPresent)
                 {
+                    pause = wanted
+                        ? await RestoreAsync(cancellationToken).ConfigureAwait(false)
+                        : await WithdrawAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else if (Interlocked.Exchange(ref _rewriteRequested, 0) == 1 && _recordsPresent)
+                {
+                    // A rewrite asked for while the records are withdrawn is dropped: their absence is ours.
                     pause = await RewriteAsync(cancellationToken).ConfigureAwait(false);
                 }
                 else
@@ -259,17 +290,15 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         Volatile.Write(ref _rewriteRequested, 0);
         var leaseId = Interlocked.Read(ref _leaseId);
         Confirmed();
-        if (_registeredOnce)
+        _registeredOnce = true;
+        if (!_recordsPresent)
         {
-            _metrics?.Reregistered(_name, "lease_lost");
-            Log.Reregistered(_logger, _name, _records.Count, leaseId);
-        }
-        else
-        {
-            Log.Registered(_logger, _name, _records.Count, leaseId, string.Join(", ", _records.Select(r => r.Key)));
+            Log.LeaseHeldWithdrawn(_logger, _name, leaseId, WithdrawalReasons.ToString());
+            SetStatus(LeaseKeeperState.Withdrawn, null);
+            return;
         }
 
-        _registeredOnce = true;
+        RecordsWritten(leaseId);
         SetStatus(LeaseKeeperState.Registered, null);
     }
 
@@ -303,10 +332,18 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
                     Interlocked.Exchange(ref self._leaseId, leaseId);
                 }
 
+                // A new lease holds no records, so a withdrawn keeper has nothing to delete: it only keeps the lease.
+                self._recordsPresent = false;
+                if (self.WithdrawalReasons != WithdrawalReasons.None)
+                {
+                    return;
+                }
+
                 try
                 {
                     var revision = await self.PutAllHedgedAsync(Interlocked.Read(ref self._leaseId), ct).ConfigureAwait(false);
                     Interlocked.Exchange(ref self._recordsRevision, revision);
+                    self._recordsPresent = true;
                 }
                 catch (LeaseNotFoundException)
                 {
@@ -316,6 +353,98 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             },
             this,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    // Logs the first write of the records as the registration, and every later one (new lease) as a re-registration.
+    private void RecordsWritten(long leaseId)
+    {
+        if (_recordsWrittenOnce)
+        {
+            _metrics?.Reregistered(_name, "lease_lost");
+            Log.Reregistered(_logger, _name, _records.Count, leaseId);
+        }
+        else
+        {
+            Log.Registered(_logger, _name, _records.Count, leaseId, string.Join(", ", _records.Select(r => r.Key)));
+        }
+
+        _recordsWrittenOnce = true;
+    }
+
+    private async Task<TimeSpan> RestoreAsync(CancellationToken cancellationToken)
+    {
+        var leaseId = Interlocked.Read(ref _leaseId);
+        try
+        {
+            var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _recordsRevision, revision);
+        }
+        catch (LeaseNotFoundException ex)
+        {
+            LeaseGone(leaseId, ex.Message);
+            return TimeSpan.Zero;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Unreachable(ex);
+            return _options.RetryInterval;
+        }
+
+        _recordsPresent = true;
+        Volatile.Write(ref _rewriteRequested, 0);
+        Confirmed();
+        if (_recordsWrittenOnce)
+        {
+            Log.Restored(_logger, _name, _records.Count, leaseId);
+        }
+        else
+        {
+            RecordsWritten(leaseId);
+        }
+
+        SetStatus(LeaseKeeperState.Registered, null);
+        return _options.RenewInterval;
+    }
+
+    private async Task<TimeSpan> WithdrawAsync(CancellationToken cancellationToken)
+    {
+        var leaseId = Interlocked.Read(ref _leaseId);
+        long revision;
+        try
+        {
+            // Deleting a key twice deletes nothing more, so a hedged second copy is harmless.
+            revision = await HedgeAsync(
+                (timeout, token) => _api.DeleteOwnedAsync(leaseId, _records, timeout, token),
+                _options.RequestTimeout,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Unreachable(ex);
+            return _options.RetryInterval;
+        }
+
+        _recordsPresent = false;
+        Interlocked.Exchange(ref _recordsRevision, revision);
+        Log.Withdrawn(_logger, _name, _records.Count, leaseId, WithdrawalReasons.ToString());
+        SetStatus(LeaseKeeperState.Withdrawn, null);
+        return _options.RenewInterval;
+    }
+
+    private void ChangeWithdrawal(WithdrawalReasons reason, bool add)
+    {
+        int before, after;
+        do
+        {
+            before = Volatile.Read(ref _withdrawal);
+            after = add ? before | (int)reason : before & ~(int)reason;
+        }
+        while (Interlocked.CompareExchange(ref _withdrawal, after, before) != before);
+
+        if ((before == 0) != (after == 0))
+        {
+            Volatile.Read(ref _wake).TrySetResult();
+        }
     }
 
     private async Task<TimeSpan> RewriteAsync(CancellationToken cancellationToken)
@@ -382,10 +511,11 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         Confirmed();
         _metrics?.Renewed(_name);
-        if (_status.State != LeaseKeeperState.Registered)
+        var state = _recordsPresent ? LeaseKeeperState.Registered : LeaseKeeperState.Withdrawn;
+        if (_status.State != state)
         {
             Log.Recovered(_logger, _name, leaseId, ttl);
-            SetStatus(LeaseKeeperState.Registered, null);
+            SetStatus(state, null);
         }
 
         return _options.RenewInterval;
@@ -515,5 +645,14 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         [LoggerMessage(13, LogLevel.Error, "The lease keeper of {Name} failed unexpectedly; it keeps trying")]
         public static partial void LoopFailed(ILogger logger, string name, Exception exception);
+
+        [LoggerMessage(14, LogLevel.Information, "Holding lease {LeaseId:x} of {Name} without records: they stay out of etcd while withdrawn ({Reasons})")]
+        public static partial void LeaseHeldWithdrawn(ILogger logger, string name, long leaseId, string reasons);
+
+        [LoggerMessage(15, LogLevel.Warning, "Withdrew the {Count} record(s) of {Name} from etcd ({Reasons}); keeping lease {LeaseId:x} alive")]
+        public static partial void Withdrawn(ILogger logger, string name, int count, long leaseId, string reasons);
+
+        [LoggerMessage(16, LogLevel.Information, "Restored the {Count} record(s) of {Name} in etcd under lease {LeaseId:x}")]
+        public static partial void Restored(ILogger logger, string name, int count, long leaseId);
     }
 }

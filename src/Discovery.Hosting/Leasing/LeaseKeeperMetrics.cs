@@ -20,7 +20,7 @@ internal sealed class LeaseKeeperMetrics
     /// <summary>
     /// Every state, reported at each collection (1 for the current one, 0 for the others) as OpenTelemetry's state
     /// metrics do (<c>k8s.container.status.state</c>), so a dashboard sums or graphs each state without gaps and a
-    /// state left shows 0 at once rather than its last value. The run-time control work (pause, drain) adds its states
+    /// state left shows 0 at once rather than its last value. The run-time control work (pause, drain) will add its states
     /// to this list.
     /// </summary>
     public static readonly IReadOnlyList<string> States =
@@ -29,6 +29,7 @@ internal sealed class LeaseKeeperMetrics
         "registered",   // the records are in etcd under a lease etcd confirmed within the TTL
         "retrying",     // etcd does not answer, but the lease was confirmed within the TTL
         "lost",         // the records are or may be gone; registering again
+        "withdrawn",    // the lease is kept but the records are held out of etcd on purpose (the health gate)
         "deregistered", // the host is stopping: the lease was revoked
     ];
 

@@ -2,8 +2,7 @@ namespace Discovery.Hosting.Leasing;
 
 /// <summary>Where a <see cref="LeaseKeeper"/> stands with its records.</summary>
 /// <remarks>
-/// Health-gated registration and pause/resume will add a state for "deliberately out of rotation" (lease kept,
-/// records withdrawn); every consumer maps unknown states conservatively so adding one is not a breaking change.
+/// Every consumer maps unknown states conservatively, so adding one is not a breaking change.
 /// </remarks>
 internal enum LeaseKeeperState
 {
@@ -21,4 +20,10 @@ internal enum LeaseKeeperState
 
     /// <summary>Stopped; the lease was revoked (or left to expire when etcd did not answer).</summary>
     Stopped = 4,
+
+    /// <summary>
+    /// Deliberately out of rotation: the lease is alive and confirmed, the records are not in etcd because a
+    /// <see cref="WithdrawalReasons"/> holds.
+    /// </summary>
+    Withdrawn = 5,
 }

@@ -6,6 +6,7 @@ using Discovery.Etcd.Records;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,10 @@ namespace Discovery.Hosting.Registration;
 /// registers in <see cref="StartedAsync"/> (every address bound, port 0 resolved) and deregisters in
 /// <see cref="StoppingAsync"/>, which runs before <c>ApplicationStopping</c> and before any <c>StopAsync</c>: the
 /// lease is revoked, then the server keeps serving for <see cref="EtcdRegistrationOptions.DrainDelay"/> so
-/// clients watching etcd drop it, and only then does the host stop Kestrel, which drains in-flight calls.
+/// clients watching etcd drop it, and only then does the host stop Kestrel, which drains in-flight calls. Between the
+/// revoke and the drain delay the gRPC health service, when the application added it, turns NOT_SERVING
+/// (<see cref="GrpcHealthLifecycle"/>). With the health gate on, the lease keeper starts withdrawn and a
+/// <see cref="HealthGateMonitor"/> restores and withdraws its records as the tagged health checks pass and fail.
 /// </remarks>
 internal sealed partial class EtcdRegistrationService : IHostedLifecycleService, IAsyncDisposable
 {
@@ -40,13 +44,17 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     private readonly ILogger _logger;
     private readonly LeaseKeeperMetrics _metrics;
     private readonly IServiceCatalog _catalog;
+    private readonly GrpcHealthLifecycle _grpcHealth;
+    private readonly IReadOnlySet<string> _ownChecks;
     private readonly Lock _gate = new();
     private LeaseKeeper? _keeper;
     private EtcdConnection? _connection;
     private EtcdLeaseApi? _api;
     private OwnRecordsMonitor? _monitor;
+    private HealthGateMonitor? _healthGate;
     private volatile RegistrationPhase _phase = RegistrationPhase.NotStarted;
     private IReadOnlyList<string> _addresses = [];
+    private int _disposed;
 
     public EtcdRegistrationService(
         IOptions<EtcdRegistrationOptions> options,
@@ -55,7 +63,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         LeaseKeeperMetrics metrics,
-        IServiceCatalog catalog)
+        IServiceCatalog catalog,
+        GrpcHealthLifecycle grpcHealth,
+        IOptions<RegistrationCheckNames> ownChecks)
     {
         _options = options.Value;
         _etcdOptions = etcdOptions.Value;
@@ -65,11 +75,22 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         _logger = loggerFactory.CreateLogger<EtcdRegistrationService>();
         _metrics = metrics;
         _catalog = catalog;
+        _grpcHealth = grpcHealth;
+        _ownChecks = ownChecks.Value.Names;
         _metrics.ObserveStateOf(MetricState);
     }
 
     /// <summary>Where the registration stands, for the health check.</summary>
-    public RegistrationSnapshot Snapshot => new(_phase, _keeper?.Status, _addresses);
+    public RegistrationSnapshot Snapshot
+    {
+        get
+        {
+            var gate = _healthGate is { } monitor && monitor.State is var (phase, streak, failing)
+                ? new HealthGateSnapshot(monitor.Tag, phase, streak, failing)
+                : null;
+            return new(_phase, _keeper?.Status, _addresses, gate, _keeper?.WithdrawalReasons ?? WithdrawalReasons.None);
+        }
+    }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -156,7 +177,21 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
                 _time,
                 _loggerFactory.CreateLogger<LeaseKeeper>(),
                 _metrics);
+            if (_options.HealthGate.Enabled)
+            {
+                // Created before the keeper starts: it withdraws the records first, so none is written before a check passed.
+                _healthGate = new HealthGateMonitor(
+                    _services.GetRequiredService<HealthCheckService>(),
+                    _options.HealthGate,
+                    _ownChecks,
+                    _keeper,
+                    service,
+                    _time,
+                    _loggerFactory.CreateLogger<HealthGateMonitor>());
+            }
+
             _keeper.Start();
+            _healthGate?.Start();
             _phase = RegistrationPhase.Running;
 
             // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
@@ -168,38 +203,59 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         LeaseKeeper? keeper;
+        HealthGateMonitor? gate;
         lock (_gate)
         {
             keeper = _keeper;
+            gate = _healthGate;
             _monitor?.Dispose();
             _monitor = null;
         }
 
-        if (keeper is null)
-        {
-            return;
-        }
-
-        var started = _time.GetTimestamp();
-        using var span = DiscoveryActivitySource.StartRoot(DrainSpanName, _options.ServiceName!);
         try
         {
-            if (!await keeper.StopAsync(s_revokeBudget, cancellationToken).ConfigureAwait(false))
+            if (gate is not null)
             {
-                span.Fail("etcd did not confirm the revocation: the records expire with the lease");
+                // No health report may restore the records once the revoke is under way.
+                await gate.DisposeAsync().ConfigureAwait(false);
             }
 
-            _phase = RegistrationPhase.Stopped;
-            Log.Draining(_logger, _options.ServiceName!, _options.DrainDelay.TotalMilliseconds);
-            await Task.Delay(_options.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The host's shutdown timeout ran out: stop draining and let it go on.
-            span.Fail("the host's shutdown timeout ended the drain delay");
-        }
+            if (keeper is null)
+            {
+                _grpcHealth.SetNotServing();
+                return;
+            }
 
-        Log.Drained(_logger, _options.ServiceName!, _time.GetElapsedTime(started).TotalMilliseconds);
+            var started = _time.GetTimestamp();
+            using var span = DiscoveryActivitySource.StartRoot(DrainSpanName, _options.ServiceName!);
+            try
+            {
+                if (!await keeper.StopAsync(s_revokeBudget, cancellationToken).ConfigureAwait(false))
+                {
+                    span.Fail("etcd did not confirm the revocation: the records expire with the lease");
+                }
+
+                _phase = RegistrationPhase.Stopped;
+
+                // Records gone first, then NOT_SERVING: a health watcher never hears NOT_SERVING while clients reading
+                // etcd would still pick this instance.
+                _grpcHealth.SetNotServing();
+                Log.Draining(_logger, _options.ServiceName!, _options.DrainDelay.TotalMilliseconds);
+                await Task.Delay(_options.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The host's shutdown timeout ran out: stop draining and let it go on.
+                span.Fail("the host's shutdown timeout ended the drain delay");
+            }
+
+            Log.Drained(_logger, _options.ServiceName!, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        finally
+        {
+            // Open Watch calls end now, before Kestrel drains, or they would hold its drain until the shutdown timeout.
+            _grpcHealth.CompleteWatches();
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -208,12 +264,25 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this instance once as itself and once as the IHostedService its factory returns.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         LeaseKeeper? keeper;
+        HealthGateMonitor? gate;
         lock (_gate)
         {
             keeper = _keeper;
+            gate = _healthGate;
             _monitor?.Dispose();
             _monitor = null;
+        }
+
+        if (gate is not null)
+        {
+            await gate.DisposeAsync().ConfigureAwait(false);
         }
 
         if (keeper is not null)
@@ -237,6 +306,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
                 LeaseKeeperState.Registered => "registered",
                 LeaseKeeperState.Retrying => "retrying",
                 LeaseKeeperState.Lost => "lost",
+                LeaseKeeperState.Withdrawn => "withdrawn",
                 LeaseKeeperState.Stopped => "deregistered",
                 _ => "starting",
             },

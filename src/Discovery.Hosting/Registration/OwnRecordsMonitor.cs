@@ -12,7 +12,8 @@ namespace Discovery.Hosting.Registration;
 /// <remarks>
 /// After etcd lost its data the watcher keeps missing entries for a grace period, so this cannot see a wipe: the
 /// keeper's keep-alive (TTL 0) covers that. Views older than our last write, unsynced views and views with a
-/// problem are ignored, so a stale view cannot cause a rewrite. The watcher only wakes subscribers when the
+/// problem are ignored, so a stale view cannot cause a rewrite. Records withdrawn on purpose (a withdrawal reason
+/// holds, even while the keeper's delete is still under way) are never written back from here. The watcher only wakes subscribers when the
 /// endpoints change, so a delete that lands together with our own write (one watch response holding both) changes
 /// nothing it would report: the current view is therefore also checked on a timer.
 /// </remarks>
@@ -104,6 +105,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
         if (!view.IsSynced
             || view.Problem is not null
             || status.State != LeaseKeeperState.Registered
+            || _keeper.WithdrawalReasons != WithdrawalReasons.None
             || view.Revision < status.RecordsRevision)
         {
             return;

@@ -102,6 +102,61 @@ public sealed class EtcdRegistrationOptionsValidationTests
         await host.StopAsync();
     }
 
+    public static TheoryData<string, string> InvalidHealthGateValues => new()
+    {
+        { "Discovery:Registration:HealthGate:Period", "00:00:00.500" },
+        { "Discovery:Registration:HealthGate:Period", "00:10:00" },
+        { "Discovery:Registration:HealthGate:UnhealthyThreshold", "0" },
+        { "Discovery:Registration:HealthGate:HealthyThreshold", "101" },
+        { "Discovery:Registration:HealthGate:Tag", " " },
+        { "Discovery:Registration:HealthGate:Tag", "live" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidHealthGateValues))]
+    public async Task StartAsync_InvalidHealthGateValue_FailsNamingTheKey(string key, string value)
+    {
+        using var host = BuildGatedHost(new() { [key] = value });
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(key, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_HealthGateTagOnlyOnRegistrationCheck_FailsNamingTheTag()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings(new() { ["Discovery:Registration:HealthGate:Enabled"] = "true" }));
+        builder.Services.AddEtcdRegistration();
+        builder.Services.AddHealthChecks().AddEtcdRegistrationCheck(tags: ["ready"]);
+        using var host = builder.Build();
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Discovery:Registration:HealthGate:Tag 'ready' selects no health check", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_HealthGateWithTaggedCheck_Starts()
+    {
+        using var host = BuildGatedHost([]);
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    private static IHost BuildGatedHost(Dictionary<string, string?> values)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings(new(values) { ["Discovery:Registration:HealthGate:Enabled"] = "true" }));
+        builder.Services.AddEtcdRegistration();
+        builder.Services.AddHealthChecks()
+            .AddCheck("app", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), tags: ["ready"])
+            .AddEtcdRegistrationCheck(tags: ["ready"]);
+        return builder.Build();
+    }
+
     private static IHost BuildHost(Dictionary<string, string?> values) => BuildHost(new CapturingLoggerProvider(), values);
 
     private static IHost BuildHost(CapturingLoggerProvider logs, Dictionary<string, string?> values)

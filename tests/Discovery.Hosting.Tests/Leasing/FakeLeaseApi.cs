@@ -126,6 +126,33 @@ internal sealed class FakeLeaseApi : ILeaseApi
         }
     }
 
+    public async Task<long> DeleteOwnedAsync(long leaseId, IReadOnlyList<LeaseRecord> records, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await EnterAsync("delete", leaseId, timeout, cancellationToken);
+        lock (_gate)
+        {
+            foreach (var record in records)
+            {
+                if (_records.TryGetValue(record.Key, out var held) && held.Lease == leaseId)
+                {
+                    _records.Remove(record.Key);
+                }
+            }
+
+            return ++_revision;
+        }
+    }
+
+    /// <summary>Another process writes <paramref name="key"/> under a lease of its own.</summary>
+    public void WriteForeign(string key, long lease)
+    {
+        lock (_gate)
+        {
+            _leases.Add(lease);
+            _records[key] = ([], lease);
+        }
+    }
+
     public async Task<long> KeepAliveAsync(long leaseId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await EnterAsync("keepalive", leaseId, timeout, cancellationToken);

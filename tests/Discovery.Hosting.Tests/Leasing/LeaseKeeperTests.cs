@@ -299,4 +299,107 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
         Assert.InRange(_time.GetUtcNow() - started, TimeSpan.Zero, TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(50));
         Assert.Equal(LeaseKeeperState.Stopped, _keeper.Status.State);
     }
+
+    [Fact]
+    public async Task Withdraw_Registered_DeletesRecordsAndKeepsLeaseAlive()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        var lease = _keeper.Status.LeaseId;
+
+        _keeper.Withdraw(WithdrawalReasons.HealthGate);
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Withdrawn, TimeSpan.FromMilliseconds(100));
+        var renewals = _api.Count("keepalive");
+        await _time.AdvanceUntilAsync(() => _api.Count("keepalive") >= renewals + 2, Ttl);
+
+        Assert.Empty(_api.RecordLeases());
+        Assert.True(_api.IsAlive(lease));
+        Assert.Equal(lease, _keeper.Status.LeaseId);
+        Assert.Equal(LeaseKeeperState.Withdrawn, _keeper.Status.State);
+        Assert.Equal(1, _api.Count("grant"));
+    }
+
+    [Fact]
+    public async Task Withdraw_BeforeStart_HoldsLeaseWithoutWritingUntilRestored()
+    {
+        _keeper.Withdraw(WithdrawalReasons.HealthGate);
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Withdrawn, TimeSpan.FromSeconds(1));
+        await _time.AdvanceAsync(Ttl);
+
+        Assert.Equal(0, _api.Count("put"));
+        Assert.Empty(_api.RecordLeases());
+
+        _keeper.Restore(WithdrawalReasons.HealthGate);
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromMilliseconds(100));
+
+        var lease = _keeper.Status.LeaseId;
+        Assert.Equal(new Dictionary<string, long> { [Records[0].Key] = lease, [Records[1].Key] = lease }, _api.RecordLeases());
+        Assert.Equal(1, _api.Count("grant"));
+    }
+
+    [Fact]
+    public async Task Restore_OneOfTwoReasonsLeft_KeepsRecordsOut()
+    {
+        const WithdrawalReasons other = (WithdrawalReasons)2;
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+
+        _keeper.Withdraw(WithdrawalReasons.HealthGate);
+        _keeper.Withdraw(other);
+        _keeper.Restore(WithdrawalReasons.HealthGate);
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Withdrawn, TimeSpan.FromMilliseconds(100));
+        await _time.AdvanceAsync(Ttl);
+        Assert.Empty(_api.RecordLeases());
+
+        _keeper.Restore(other);
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromMilliseconds(100));
+        Assert.Equal(2, _api.RecordLeases().Count);
+    }
+
+    [Fact]
+    public async Task Withdraw_KeyTakenOverByAnotherLease_LeavesThatKeyAlone()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        _api.WriteForeign(Records[0].Key, lease: 42);
+
+        _keeper.Withdraw(WithdrawalReasons.HealthGate);
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Withdrawn, TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(new Dictionary<string, long> { [Records[0].Key] = 42 }, _api.RecordLeases());
+    }
+
+    [Fact]
+    public async Task RequestRewrite_WhileWithdrawn_WritesNothing()
+    {
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Registered, TimeSpan.FromSeconds(1));
+        _keeper.Withdraw(WithdrawalReasons.HealthGate);
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Withdrawn, TimeSpan.FromMilliseconds(100));
+        var puts = _api.Count("put");
+
+        _keeper.RequestRewrite();
+        await _time.AdvanceAsync(Ttl);
+
+        Assert.Equal(puts, _api.Count("put"));
+        Assert.Empty(_api.RecordLeases());
+    }
+
+    [Fact]
+    public async Task Withdrawn_LeaseLost_GrantsNewLeaseWithoutRecords()
+    {
+        _keeper.Withdraw(WithdrawalReasons.HealthGate);
+        _keeper.Start();
+        await _time.AdvanceUntilAsync(() => _keeper.Status.State == LeaseKeeperState.Withdrawn, TimeSpan.FromSeconds(1));
+        var oldLease = _keeper.Status.LeaseId;
+
+        _api.Wipe();
+        await _time.AdvanceUntilAsync(
+            () => _keeper.Status is { State: LeaseKeeperState.Withdrawn } s && s.LeaseId != oldLease,
+            Ttl / 3 + TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(0, _api.Count("put"));
+        Assert.True(_api.IsAlive(_keeper.Status.LeaseId));
+    }
 }
