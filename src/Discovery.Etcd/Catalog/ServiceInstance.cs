@@ -27,22 +27,8 @@ public sealed class ServiceInstance : IEquatable<ServiceInstance>
     /// <exception cref="ArgumentException">An argument breaks the rules above.</exception>
     public ServiceInstance(
         string address, string? id, string? version, string? zone, int weight, IReadOnlyDictionary<string, string>? metadata)
+        : this(address, HostOf(address, out var port), port, id, version, zone, PositiveWeight(weight), Copy(metadata))
     {
-        ArgumentException.ThrowIfNullOrEmpty(address);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(weight);
-        if (!TrySplitAddress(address, out var host, out var port))
-        {
-            throw new ArgumentException($"'{address}' is not host:port with a port from 1 to 65535.", nameof(address));
-        }
-
-        Address = address;
-        Host = host;
-        Port = port;
-        InstanceId = NullIfEmpty(id);
-        Version = NullIfEmpty(version);
-        Zone = NullIfEmpty(zone);
-        Weight = weight;
-        Metadata = Copy(metadata);
     }
 
     // For the record decoder, which has split the address and built the metadata for this instance alone.
@@ -57,6 +43,20 @@ public sealed class ServiceInstance : IEquatable<ServiceInstance>
         Zone = NullIfEmpty(zone);
         Weight = weight;
         Metadata = metadata.Count == 0 ? s_noMetadata : metadata;
+    }
+
+    private static string HostOf(string address, out int port)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        return TrySplitAddress(address, out var host, out port)
+            ? host
+            : throw new ArgumentException($"'{address}' is not host:port with a port from 1 to 65535.", nameof(address));
+    }
+
+    private static int PositiveWeight(int weight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(weight);
+        return weight;
     }
 
     /// <summary>The instance id the record names (<c>id</c>), or its <see cref="Address"/> when it names none, as records written by Go's <c>endpoints.Manager</c> may.</summary>
