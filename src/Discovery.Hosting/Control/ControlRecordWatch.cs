@@ -18,7 +18,7 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
 {
     private readonly string _service;
     private readonly string _key;
-    private readonly Action<ControlRecord, bool> _changed;
+    private readonly Action<ControlChange> _changed;
     private readonly LeaseKeeperMetrics? _metrics;
     private readonly ILogger _logger;
     private readonly PrefixWatchLoop _loop;
@@ -31,8 +31,7 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
     /// <param name="service">The service.</param>
     /// <param name="instanceId">The instance whose record is watched.</param>
     /// <param name="changed">
-    /// Called, on the watch's loop, with the record after the first listing and after every change; the flag is true
-    /// for the first listing. Must return quickly.
+    /// Called, on the watch's loop, with the record after every listing and every change. Must return quickly.
     /// </param>
     /// <param name="metrics">Counts skipped values.</param>
     /// <param name="logger">The logger.</param>
@@ -42,7 +41,7 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
         EtcdConnection connection,
         string service,
         string instanceId,
-        Action<ControlRecord, bool> changed,
+        Action<ControlChange> changed,
         LeaseKeeperMetrics? metrics,
         ILogger logger,
         TimeProvider time,
@@ -110,11 +109,11 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
         var kv = listing.Kvs.FirstOrDefault(k => k.Key.ToStringUtf8() == _key);
         if (kv is null)
         {
-            Apply(ControlRecord.Default, present: false, first);
+            Apply(ControlRecord.Default, present: false, first, listing.Header.Revision, listed: true);
         }
         else
         {
-            ApplyValue(kv, first);
+            ApplyValue(kv, first, listed: true);
         }
 
         return default;
@@ -126,11 +125,11 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
         {
             if (change.Type == Event.Types.EventType.Put)
             {
-                ApplyValue(change.Kv, first: false);
+                ApplyValue(change.Kv, first: false, listed: false);
             }
             else
             {
-                Apply(ControlRecord.Default, present: false, first: false);
+                Apply(ControlRecord.Default, present: false, first: false, change.Kv.ModRevision, listed: false);
             }
         }
     }
@@ -148,11 +147,11 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
     {
     }
 
-    private void ApplyValue(KeyValue kv, bool first)
+    private void ApplyValue(KeyValue kv, bool first, bool listed)
     {
         if (ControlRecord.TryDecode(kv.Value.Span, out var record, out var problem))
         {
-            Apply(record, present: true, first);
+            Apply(record, present: true, first, kv.ModRevision, listed);
             return;
         }
 
@@ -161,23 +160,23 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
         if (first)
         {
             // Nothing good was ever read: the default is in force, and the owner waits for the first listing.
-            Apply(ControlRecord.Default, present: true, first);
+            Apply(ControlRecord.Default, present: true, first, kv.ModRevision, listed);
         }
     }
 
-    private void Apply(ControlRecord record, bool present, bool first)
+    private void Apply(ControlRecord record, bool present, bool first, long revision, bool listed)
     {
         bool changed;
         lock (_gate)
         {
-            changed = first || record != _current;
+            changed = first || listed || record != _current;
             _current = record;
             _present = present;
         }
 
         if (changed)
         {
-            _changed(record, first);
+            _changed(new ControlChange(record, revision, listed, first));
         }
     }
 
@@ -187,3 +186,10 @@ internal sealed partial class ControlRecordWatch : IPrefixWatchSink, IAsyncDispo
         public static partial void Skipped(ILogger logger, string key, long modRevision, string reason);
     }
 }
+
+/// <summary>A control record read from etcd.</summary>
+/// <param name="Record">What it asks.</param>
+/// <param name="Revision">The etcd revision it was written (or deleted, or listed) at.</param>
+/// <param name="Listed">From a listing, which holds every write before it (applied even below an older revision: etcd may have lost its data).</param>
+/// <param name="First">From the first listing.</param>
+internal readonly record struct ControlChange(ControlRecord Record, long Revision, bool Listed, bool First);

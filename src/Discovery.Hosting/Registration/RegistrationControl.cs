@@ -29,6 +29,7 @@ internal sealed partial class RegistrationControl : IEtcdRegistration, IAsyncDis
     private readonly Lock _gate = new();
     private Attachment? _attached;
     private ControlRecord _applied = ControlRecord.Default;
+    private long _appliedRevision;
     private int _weight;
     private DateTimeOffset? _drainedAt;
     private CancellationTokenSource? _drain;
@@ -156,17 +157,26 @@ internal sealed partial class RegistrationControl : IEtcdRegistration, IAsyncDis
             record = change(_applied);
         }
 
-        await attached.Connection.KV.PutAsync(
+        var written = await attached.Connection.KV.PutAsync(
             new PutRequest { Key = ByteString.CopyFromUtf8(attached.ControlKey), Value = ByteString.CopyFrom(record.Encode()) },
             attached.Connection.UnaryOptions(cancellationToken)).ConfigureAwait(false);
-        OnControl(record, first: false);
+        OnControl(new ControlChange(record, written.Header.Revision, Listed: false, First: false));
     }
 
-    private void OnControl(ControlRecord record, bool first)
+    private void OnControl(ControlChange change)
     {
         var attached = _attached!;
+        var (record, first) = (change.Record, change.First);
         lock (_gate)
         {
+            // The API applies its own write at once; the watch's older events arriving after it must not undo it.
+            if (!change.Listed && change.Revision <= _appliedRevision)
+            {
+                return;
+            }
+
+            _appliedRevision = change.Revision;
+
             if (first && record != ControlRecord.Default)
             {
                 // The record outlives the process (no lease): a restart with the same id comes back as the operator left it.
