@@ -40,6 +40,13 @@ public static class EtcdRegistrationServiceCollectionExtensions
         services.TryAddSingleton<LeaseKeeperMetrics>();
         services.TryAddSingleton<EtcdRegistrationService>();
 
+        // Pause, drain and weight at run time: the control record's coordinator, public as IEtcdRegistration, and the
+        // in-flight gRPC call count a drain waits on.
+        services.TryAddSingleton<InFlightCalls>();
+        services.TryAddSingleton<InFlightCallsInterceptor>();
+        services.TryAddSingleton<RegistrationControl>();
+        services.TryAddSingleton<IEtcdRegistration>(static sp => sp.GetRequiredService<RegistrationControl>());
+
         // The gRPC health service, when the application maps it, follows the stop: NOT_SERVING after the revoke,
         // Watch calls completed after the drain delay (not at ApplicationStopping, which SIGTERM fires first).
         services.TryAddSingleton<GrpcHealthLifecycle>();
@@ -47,6 +54,7 @@ public static class EtcdRegistrationServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<GrpcServiceOptions>) && d.ImplementationInstance is HealthWatchInterceptorSetup))
         {
             services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(HealthWatchInterceptorSetup.Instance);
+            services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(InFlightCallsInterceptorSetup.Instance);
             services.PostConfigure<GrpcHealthChecksOptions>(static o => o.SuppressCompletionOnShutdown = true);
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EtcdRegistrationService>(

@@ -9,6 +9,7 @@ public sealed class ArchitectureTests
     public static readonly string[] Layers =
     [
         "Discovery.Hosting.Leasing",
+        "Discovery.Hosting.Control",
         "Discovery.Hosting",
         "Discovery.Hosting.Registration",
         "Discovery.Hosting.Configuration",

@@ -12,6 +12,8 @@ public sealed class PublicApiTests
         Assert.Equal(
             [
                 "Discovery.Hosting.EtcdRegistrationOptions",
+                "Discovery.Hosting.IEtcdRegistration",
+                "Discovery.Hosting.RegistrationControlState",
                 "Discovery.Hosting.RegistrationHealthGateOptions",
                 "Microsoft.Extensions.DependencyInjection.EtcdRegistrationHealthChecksBuilderExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdRegistrationServiceCollectionExtensions",
@@ -28,6 +30,18 @@ public sealed class PublicApiTests
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(["services", "services,configure"], overloads);
+    }
+
+    [Fact]
+    public void IEtcdRegistration_Methods_KeepTheirParameterNames()
+    {
+        var methods = typeof(IEtcdRegistration).GetMethods().Where(m => !m.IsSpecialName)
+            .Select(m => m.Name + "(" + string.Join(",", m.GetParameters().Select(p => p.Name)) + ")")
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            ["DrainAsync(cancellationToken)", "PauseAsync(cancellationToken)", "ResumeAsync(cancellationToken)", "SetWeightAsync(weight,cancellationToken)"],
+            methods);
     }
 
     [Fact]

@@ -23,10 +23,11 @@ public static partial class TelemetryAttributes
         "discovery.client.retry.reason",
     };
 
-    /// <summary>Every key a span may carry: the instruments' and the attempts a registration took.</summary>
+    /// <summary>Every key a span may carry: the instruments', the attempts a registration took, and what started a drain.</summary>
     public static readonly IReadOnlySet<string> SpanKeys = new HashSet<string>(InstrumentKeys, StringComparer.Ordinal)
     {
         "discovery.registration.attempts",
+        "discovery.registration.drain.trigger", // stop or control
     };
 
     /// <summary>True when <paramref name="value"/> looks like a network address (host:port, IPv4, or a URL).</summary>

@@ -22,6 +22,20 @@ internal static class ServiceKeys
         ServicePrefix(keyPrefix, service) + address;
 
     /// <summary>
+    /// The first key segment reserved for Discovery's own records (control and status), outside every service's
+    /// prefix so etcd's Go resolver, which takes every key under <c>{service}/</c> for an endpoint, never reads them.
+    /// </summary>
+    public const string ReservedSegment = "_discovery";
+
+    /// <summary>The key of an instance's control record (written by operators, under no lease).</summary>
+    public static string ControlKey(string? keyPrefix, string service, string instanceId) =>
+        NormalizeKeyPrefix(keyPrefix) + ReservedSegment + "/control/" + service + "/" + instanceId;
+
+    /// <summary>The key of an instance's status record (written by the instance, under its lease).</summary>
+    public static string StatusKey(string? keyPrefix, string service, string instanceId) =>
+        NormalizeKeyPrefix(keyPrefix) + ReservedSegment + "/status/" + service + "/" + instanceId;
+
+    /// <summary>
     /// True when <paramref name="key"/> is a record of the service whose prefix is <paramref name="servicePrefix"/>,
     /// and not of a service nested below it (<c>prod/</c> never sees <c>prod/echo/…</c>).
     /// </summary>
@@ -44,6 +58,11 @@ internal static class ServiceKeys
         if (service.StartsWith('/') || service.EndsWith('/') || service.Contains("//", StringComparison.Ordinal))
         {
             return $"'{service}' may not start or end with '/' nor hold '//'";
+        }
+
+        if (service == ReservedSegment || service.StartsWith(ReservedSegment + "/", StringComparison.Ordinal))
+        {
+            return $"'{service}' may not start with '{ReservedSegment}', the segment of Discovery's control and status records";
         }
 
         foreach (var c in service)

@@ -196,7 +196,7 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
         }
     }
 
-    // Event ids continue PrefixWatcher's: both log under its category.
+    // Event ids continue PrefixWatchLoop's: both log under PrefixWatcher's category.
     private static partial class Log
     {
         [LoggerMessage(5, LogLevel.Warning, "etcd lost data: service '{Service}' listed at revision {Revision}, below the {SeenRevision} seen before; keeping {Retained} endpoints it no longer lists for {GraceSeconds} s so they can register again")]

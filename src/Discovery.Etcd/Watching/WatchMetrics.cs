@@ -18,7 +18,7 @@ internal sealed class WatchMetrics
     public const string ConnectedName = "discovery.watch.connected";
 
     /// <summary>Why a watcher listed its service again: <c>reconnect</c>, <c>compacted</c> or <c>data_loss</c>.</summary>
-    public const string ResyncReasonAttribute = "discovery.watch.resync.reason";
+    public const string ResyncReasonAttribute = PrefixWatchLoop.ResyncReasonAttribute;
 
     private readonly Counter<long> _resyncs;
     private readonly Counter<long> _reconnects;

@@ -39,7 +39,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     public const string AttemptsAttribute = "discovery.registration.attempts";
 
     private readonly ILeaseApi _api;
-    private readonly IReadOnlyList<LeaseRecord> _records;
+    private volatile IReadOnlyList<LeaseRecord> _records;
     private readonly LeaseKeeperOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -49,6 +49,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _rewriteRequested;
+    private int _updateRequested;
     private int _withdrawal;
     private Task? _loop;
     private long _leaseId;
@@ -141,6 +142,21 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     /// lease. Returns at once.
     /// </summary>
     public void Restore(WithdrawalReasons reason) => ChangeWithdrawal(reason, add: false);
+
+    /// <summary>
+    /// Replaces the records' values (same keys: a new weight) and asks the loop to write them under the current lease,
+    /// at once and without counting a re-registration; while withdrawn they are written when restored. Returns at once.
+    /// </summary>
+    public void UpdateRecords(IReadOnlyList<LeaseRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        _records = records;
+        Volatile.Write(ref _updateRequested, 1);
+        Volatile.Read(ref _wake).TrySetResult();
+    }
+
+    /// <summary>True from <see cref="UpdateRecords"/> until the loop wrote the new values (or dropped the update while withdrawn).</summary>
+    public bool UpdatePending => Volatile.Read(ref _updateRequested) == 1;
 
     /// <summary>Asks the loop to write every record again under the current lease (one was deleted or overwritten).</summary>
     public void RequestRewrite()
@@ -235,6 +251,11 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
                     pause = wanted
                         ? await RestoreAsync(cancellationToken).ConfigureAwait(false)
                         : await WithdrawAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else if (Interlocked.Exchange(ref _updateRequested, 0) == 1 && _recordsPresent)
+                {
+                    // Dropped while withdrawn: a restore writes the current values anyway.
+                    pause = await UpdateAsync(cancellationToken).ConfigureAwait(false);
                 }
                 else if (Interlocked.Exchange(ref _rewriteRequested, 0) == 1 && _recordsPresent)
                 {
@@ -486,6 +507,33 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         return _options.RenewInterval;
     }
 
+    private async Task<TimeSpan> UpdateAsync(CancellationToken cancellationToken)
+    {
+        var leaseId = Interlocked.Read(ref _leaseId);
+        try
+        {
+            var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _recordsRevision, revision);
+        }
+        catch (LeaseNotFoundException ex)
+        {
+            // The new lease's registration writes the current values.
+            LeaseGone(leaseId, ex.Message);
+            return TimeSpan.Zero;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Volatile.Write(ref _updateRequested, 1);
+            Unreachable(ex);
+            return _options.RetryInterval;
+        }
+
+        Confirmed();
+        Log.Updated(_logger, _name, _records.Count, leaseId);
+        SetStatus(LeaseKeeperState.Registered, null);
+        return _options.RenewInterval;
+    }
+
     private async Task<TimeSpan> RenewAsync(CancellationToken cancellationToken)
     {
         var leaseId = Interlocked.Read(ref _leaseId);
@@ -654,5 +702,8 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         [LoggerMessage(16, LogLevel.Information, "Restored the {Count} record(s) of {Name} in etcd under lease {LeaseId:x}")]
         public static partial void Restored(ILogger logger, string name, int count, long leaseId);
+
+        [LoggerMessage(17, LogLevel.Information, "Updated the {Count} record(s) of {Name} in etcd under lease {LeaseId:x}")]
+        public static partial void Updated(ILogger logger, string name, int count, long leaseId);
     }
 }

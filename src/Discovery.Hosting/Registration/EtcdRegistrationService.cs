@@ -33,6 +33,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     /// <summary>The span of the stop sequence: the lease revoked (records deleted), then the drain delay.</summary>
     public const string DrainSpanName = "discovery.registration.drain";
 
+    /// <summary>What started a drain span: <c>stop</c> (the graceful stop) or <c>control</c> (the control record asks draining).</summary>
+    public const string DrainTriggerAttribute = "discovery.registration.drain.trigger";
+
     // Revoke (and stopping the loop) may take this long at most, so our part of a shutdown stays within DrainDelay + 2 s.
     private static readonly TimeSpan s_revokeBudget = TimeSpan.FromSeconds(1);
 
@@ -45,6 +48,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
     private readonly LeaseKeeperMetrics _metrics;
     private readonly IServiceCatalog _catalog;
     private readonly GrpcHealthLifecycle _grpcHealth;
+    private readonly RegistrationControl _control;
     private readonly IReadOnlySet<string> _ownChecks;
     private readonly Lock _gate = new();
     private LeaseKeeper? _keeper;
@@ -65,7 +69,8 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         LeaseKeeperMetrics metrics,
         IServiceCatalog catalog,
         GrpcHealthLifecycle grpcHealth,
-        IOptions<RegistrationCheckNames> ownChecks)
+        IOptions<RegistrationCheckNames> ownChecks,
+        RegistrationControl control)
     {
         _options = options.Value;
         _etcdOptions = etcdOptions.Value;
@@ -77,6 +82,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         _catalog = catalog;
         _grpcHealth = grpcHealth;
         _ownChecks = ownChecks.Value.Names;
+        _control = control;
         _metrics.ObserveStateOf(MetricState);
     }
 
@@ -146,17 +152,19 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             return;
         }
 
-        var metadata = new EndpointMetadata(
+        EndpointMetadata MetadataWith(int weight) => new(
             _options.InstanceId,
             _options.Version,
-            _options.Weight,
+            weight,
             _options.Zone,
             _options.Metadata.AsReadOnly());
-        var records = addresses
+        var metadata = MetadataWith(_options.Weight);
+        IReadOnlyList<LeaseRecord> RecordsFor(EndpointMetadata m) => addresses
             .Select(a => new LeaseRecord(
                 ServiceKeys.EndpointKey(_etcdOptions.KeyPrefix, service, a),
-                EndpointRecordCodec.Encode(a, metadata, RecordMetadataFormat.FormString)))
+                EndpointRecordCodec.Encode(a, m, RecordMetadataFormat.FormString)))
             .ToArray();
+        var records = RecordsFor(metadata);
 
         Log.Registering(_logger, service, string.Join(", ", addresses), string.Join(", ", bound), _options.InstanceId!);
         lock (_gate)
@@ -190,13 +198,30 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
                     _loggerFactory.CreateLogger<HealthGateMonitor>());
             }
 
+            // No record is written before the control record was read: an instance restarted with the id of a paused
+            // one must not register for a moment.
+            _keeper.Withdraw(WithdrawalReasons.ControlPending);
             _keeper.Start();
             _healthGate?.Start();
             _phase = RegistrationPhase.Running;
 
             // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
             var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
-            _monitor = new OwnRecordsMonitor(_catalog.Watch(service), addresses, metadata, _keeper, _logger, _time, checkInterval);
+            var monitor = new OwnRecordsMonitor(_catalog.Watch(service), addresses, metadata, _keeper, _logger, _time, checkInterval);
+            _monitor = monitor;
+
+            // The control record rides on the keeper's connection: one mostly idle watch stream and a rare write.
+            _control.Attach(
+                _connection,
+                _api,
+                _keeper,
+                service,
+                _options.InstanceId!,
+                _options.Weight,
+                weight => RecordsFor(MetadataWith(weight)),
+                weight => monitor.UpdateMetadata(MetadataWith(weight)),
+                _metrics,
+                _loggerFactory);
         }
     }
 
@@ -214,9 +239,10 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
         try
         {
+            // No control record nor health report may restore the records once the revoke is under way.
+            await _control.DisposeAsync().ConfigureAwait(false);
             if (gate is not null)
             {
-                // No health report may restore the records once the revoke is under way.
                 await gate.DisposeAsync().ConfigureAwait(false);
             }
 
@@ -227,7 +253,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             }
 
             var started = _time.GetTimestamp();
-            using var span = DiscoveryActivitySource.StartRoot(DrainSpanName, _options.ServiceName!);
+            using var span = DiscoveryActivitySource.StartRoot(DrainSpanName, _options.ServiceName!)?.SetTag(DrainTriggerAttribute, "stop");
             try
             {
                 if (!await keeper.StopAsync(s_revokeBudget, cancellationToken).ConfigureAwait(false))
@@ -280,6 +306,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             _monitor = null;
         }
 
+        await _control.DisposeAsync().ConfigureAwait(false);
         if (gate is not null)
         {
             await gate.DisposeAsync().ConfigureAwait(false);
@@ -303,6 +330,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             RegistrationPhase.Stopped => "deregistered",
             RegistrationPhase.Running => snapshot.Keeper?.State switch
             {
+                LeaseKeeperState.Registered or LeaseKeeperState.Withdrawn when ControlStateName() is { } control => control,
                 LeaseKeeperState.Registered => "registered",
                 LeaseKeeperState.Retrying => "retrying",
                 LeaseKeeperState.Lost => "lost",
@@ -314,6 +342,15 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
         };
         return state is null ? null : (_options.ServiceName!, state);
     }
+
+    // Pause and drain name the state while the lease is confirmed; retrying and lost say more about the records.
+    private string? ControlStateName() => _control.State switch
+    {
+        RegistrationControlState.Paused => "paused",
+        RegistrationControlState.Draining => "draining",
+        RegistrationControlState.Drained => "drained",
+        _ => null,
+    };
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) =>
         value < min ? min : value > max ? max : value;

@@ -13,7 +13,8 @@ namespace Discovery.Hosting.Registration;
 /// After etcd lost its data the watcher keeps missing entries for a grace period, so this cannot see a wipe: the
 /// keeper's keep-alive (TTL 0) covers that. Views older than our last write, unsynced views and views with a
 /// problem are ignored, so a stale view cannot cause a rewrite. Records withdrawn on purpose (a withdrawal reason
-/// holds, even while the keeper's delete is still under way) are never written back from here. The watcher only wakes subscribers when the
+/// holds, even while the keeper's delete is still under way) and records the keeper is about to update
+/// (a new weight) are never written back from here. The watcher only wakes subscribers when the
 /// endpoints change, so a delete that lands together with our own write (one watch response holding both) changes
 /// nothing it would report: the current view is therefore also checked on a timer.
 /// </remarks>
@@ -21,7 +22,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
 {
     private readonly IServiceWatch _watch;
     private readonly IReadOnlyList<string> _addresses;
-    private readonly EndpointMetadata _metadata;
+    private volatile EndpointMetadata _metadata;
     private readonly LeaseKeeper _keeper;
     private readonly ILogger _logger;
     private readonly IDisposable _subscription;
@@ -45,6 +46,9 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
         _subscription = watch.Subscribe(Check);
         _timer = timeProvider.CreateTimer(_ => Check(watch.Current), null, checkInterval, checkInterval);
     }
+
+    /// <summary>Compares the view with <paramref name="metadata"/> from now on (the control record changed the weight).</summary>
+    public void UpdateMetadata(EndpointMetadata metadata) => _metadata = metadata;
 
     public void Dispose()
     {
@@ -106,6 +110,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
             || view.Problem is not null
             || status.State != LeaseKeeperState.Registered
             || _keeper.WithdrawalReasons != WithdrawalReasons.None
+            || _keeper.UpdatePending
             || view.Revision < status.RecordsRevision)
         {
             return;

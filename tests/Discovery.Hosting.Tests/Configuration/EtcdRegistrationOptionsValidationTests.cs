@@ -15,6 +15,8 @@ public sealed class EtcdRegistrationOptionsValidationTests
         { "Discovery:Registration:ServiceName", "/echo" },
         { "Discovery:Registration:ServiceName", "echo//v2" },
         { "Discovery:Registration:ServiceName", "ec ho" },
+        { "Discovery:Registration:ServiceName", "_discovery" },
+        { "Discovery:Registration:ServiceName", "_discovery/control/echo" },
         { "Discovery:Registration:InstanceId", "   " },
         { "Discovery:Registration:Version", " " },
         { "Discovery:Registration:Zone", "\t" },

@@ -65,7 +65,8 @@ internal sealed partial class LoadClient : IAsyncDisposable
     public int Watchers => _host.Services.GetRequiredService<ServiceWatcherProvider>().ActiveWatchers;
 
     /// <param name="log">Where the client logs (see <see cref="ClientLog"/>); nowhere when null.</param>
-    public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null)
+    /// <param name="picker">The client's <c>Picker</c>; its default (<c>round_robin</c>) when null.</param>
+    public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null, string? picker = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (log is not null)
@@ -78,6 +79,11 @@ internal sealed partial class LoadClient : IAsyncDisposable
             ["Discovery:Clients:EchoClient:Service"] = service,
             ["Discovery:Clients:EchoClient:Retry:Unavailable"] = retryUnavailable ? "true" : "false",
         };
+        if (picker is not null)
+        {
+            settings["Discovery:Clients:EchoClient:Picker"] = picker;
+        }
+
         for (var i = 0; i < etcdUrls.Count; i++)
         {
             settings[$"Discovery:Etcd:Endpoints:{i}"] = etcdUrls[i];
