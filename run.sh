@@ -14,6 +14,12 @@ need_packages() {
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || missing+=(python3-grpcio)
   /usr/bin/python3 -c 'import etcd3' >/dev/null 2>&1 || missing+=(python3-etcd3)
+  if [ "${1:-}" = test ]; then
+    # The Go interop test builds a stock Go client of etcd's resolver in GOPATH mode from Debian's Go sources.
+    command -v go >/dev/null 2>&1 || missing+=(golang-go)
+    [ -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3/naming/resolver ] || missing+=(golang-etcd-server-dev)
+    [ -d /usr/share/gocode/src/google.golang.org/grpc/resolver ] || missing+=(golang-google-grpc-dev)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
       echo "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
@@ -27,7 +33,7 @@ need_packages() {
 
 case "${1:-}" in
   test)
-    need_packages
+    need_packages test
     dotnet build Discovery.sln -c Release -warnaserror -nologo -v:q
     # What a release publishes: a .nupkg and a .snupkg per src project (tests/Discovery.Packaging.Tests packs its own
     # copy, with a version of its own, and checks it from the outside).

@@ -29,9 +29,12 @@ internal sealed class EtcdRegistrationOptionsValidator(
             failures.Add($"{Section}:ServiceName {serviceProblem}.");
         }
 
-        if (!string.IsNullOrEmpty(options.InstanceId) && (string.IsNullOrWhiteSpace(options.InstanceId) || HasControl(options.InstanceId)))
+        // No '/': the id is the last segment of the instance's control and status keys (_discovery/control/{service}/{id}),
+        // so "prod" + "echo/s1" would name the same key as "prod/echo" + "s1".
+        if (!string.IsNullOrEmpty(options.InstanceId)
+            && (string.IsNullOrWhiteSpace(options.InstanceId) || HasControl(options.InstanceId) || options.InstanceId.Contains('/', StringComparison.Ordinal)))
         {
-            failures.Add($"{Section}:InstanceId '{options.InstanceId}' must be non-blank text without control characters (leave it unset for a unique id per process).");
+            failures.Add($"{Section}:InstanceId '{options.InstanceId}' must be non-blank text without '/' or control characters (leave it unset for a unique id per process).");
         }
 
         CheckText(failures, "Version", options.Version);

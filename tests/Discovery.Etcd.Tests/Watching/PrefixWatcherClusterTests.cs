@@ -15,7 +15,7 @@ public sealed class PrefixWatcherClusterTests(ITestOutputHelper output)
         await using var cluster = await EtcdCluster.StartAsync(3);
         await using var scenario = await ChurnScenario.StartAsync(cluster.ClientUrls, cluster.ClientUrls, output);
         var members = await MembersByIdAsync(cluster);
-        var killedId = scenario.Watcher.Watcher.StreamMemberId;
+        var killedId = await StreamMemberAsync(scenario.Watcher);
 
         await members[killedId].KillAsync();
         await scenario.WaitInterruptedAsync();
@@ -31,7 +31,7 @@ public sealed class PrefixWatcherClusterTests(ITestOutputHelper output)
         await using var scenario = await ChurnScenario.StartAsync(cluster.ClientUrls, cluster.ClientUrls, output);
         var members = await MembersByIdAsync(cluster);
         var leader = await cluster.FindLeaderAsync();
-        var watchedLeader = members[scenario.Watcher.Watcher.StreamMemberId] == leader;
+        var watchedLeader = members[await StreamMemberAsync(scenario.Watcher)] == leader;
         output.WriteLine($"the watcher talks to {(watchedLeader ? "the leader" : "a follower")}");
 
         await leader.KillAsync();
@@ -47,7 +47,7 @@ public sealed class PrefixWatcherClusterTests(ITestOutputHelper output)
         var members = await MembersByIdAsync(cluster);
         var watcher = WatcherUnderTest.Start(cluster.ClientUrls, ChurnScenario.Service, output);
         await watcher.WaitSyncedAsync();
-        var frozen = members[watcher.Watcher.StreamMemberId];
+        var frozen = members[await StreamMemberAsync(watcher)];
         // The writer and the reads that the view is compared with avoid the frozen member: they are not under test.
         var others = string.Join(',', cluster.Members.Where(m => m != frozen).Select(m => m.ClientUrl));
         await using var scenario = await ChurnScenario.StartAsync(watcher, others, output);
@@ -64,6 +64,13 @@ public sealed class PrefixWatcherClusterTests(ITestOutputHelper output)
         scenario.Churn.Resume();
         frozen.Resume();
         await scenario.ChurnThenConvergeAsync("after SIGCONT of the frozen member");
+    }
+
+    // A synced view comes from the listing; the member id from the watch stream's first reply, which may come later.
+    private static async Task<ulong> StreamMemberAsync(WatcherUnderTest watcher)
+    {
+        await Eventually.UntilAsync(() => watcher.Watcher.StreamMemberId != 0, TimeSpan.FromSeconds(5), "the watch stream's first reply");
+        return watcher.Watcher.StreamMemberId;
     }
 
     private static async Task<Dictionary<ulong, EtcdNode>> MembersByIdAsync(EtcdCluster cluster)

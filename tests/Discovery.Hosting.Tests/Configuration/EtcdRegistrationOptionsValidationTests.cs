@@ -18,6 +18,7 @@ public sealed class EtcdRegistrationOptionsValidationTests
         { "Discovery:Registration:ServiceName", "_discovery" },
         { "Discovery:Registration:ServiceName", "_discovery/control/echo" },
         { "Discovery:Registration:InstanceId", "   " },
+        { "Discovery:Registration:InstanceId", "echo/s1" },
         { "Discovery:Registration:Version", " " },
         { "Discovery:Registration:Zone", "\t" },
         { "Discovery:Registration:Weight", "0" },
