@@ -7,6 +7,7 @@ using Discovery.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 
@@ -108,6 +109,33 @@ public sealed class RegistrationTelemetryTests(EtcdNodeFixture etcd) : IClassFix
         Assert.Contains(reregistrations.GetMeasurementSnapshot(), m => (string?)m.Tags[LeaseKeeper.ReasonAttribute] == "lease_lost");
     }
 
+    [Fact]
+    public async Task Telemetry_HealthGateClosed_StateWithdrawnThenRegisteredAgain()
+    {
+        const string Service = "telemetry-gate";
+        var healthy = true;
+        await using var app = await StartAsync(etcd.Node.ClientUrl, Service, TimeSpan.Zero, builder =>
+        {
+            builder.Configuration["Discovery:Registration:HealthGate:Enabled"] = "true";
+            builder.Configuration["Discovery:Registration:HealthGate:Period"] = "00:00:01";
+            builder.Configuration["Discovery:Registration:HealthGate:UnhealthyThreshold"] = "1";
+            builder.Configuration["Discovery:Registration:HealthGate:HealthyThreshold"] = "1";
+            builder.Services.AddHealthChecks().AddCheck(
+                "ready-check",
+                () => Volatile.Read(ref healthy) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("test"),
+                tags: ["ready"]);
+        });
+        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        using var state = new MetricCollector<int>(meters, DiscoveryTelemetry.MeterName, LeaseKeeperMetrics.StateName);
+        await Eventually.UntilAsync(() => CurrentState(state) == "registered", Deadline, "state registered");
+
+        Volatile.Write(ref healthy, false);
+
+        await Eventually.UntilAsync(() => CurrentState(state) == "withdrawn", Deadline, "state withdrawn");
+        Volatile.Write(ref healthy, true);
+        await Eventually.UntilAsync(() => CurrentState(state) == "registered", Deadline, "state registered again");
+    }
+
     /// <summary>The state reported 1 at the latest collection; every state is reported each time, the others at 0.</summary>
     private static string? CurrentState(MetricCollector<int> state)
     {
@@ -118,7 +146,7 @@ public sealed class RegistrationTelemetryTests(EtcdNodeFixture etcd) : IClassFix
         return measurements.SingleOrDefault(m => m.Value == 1)?.Tags[LeaseKeeperMetrics.StateAttribute] as string;
     }
 
-    private static async Task<WebApplication> StartAsync(string etcdUrl, string service, TimeSpan drainDelay)
+    private static async Task<WebApplication> StartAsync(string etcdUrl, string service, TimeSpan drainDelay, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
@@ -129,6 +157,7 @@ public sealed class RegistrationTelemetryTests(EtcdNodeFixture etcd) : IClassFix
         builder.Configuration["Discovery:Registration:LeaseTtl"] = "00:00:02";
         builder.Configuration["Discovery:Registration:DrainDelay"] = drainDelay.ToString();
         builder.Services.AddEtcdRegistration();
+        configure?.Invoke(builder);
         var app = builder.Build();
         await app.StartAsync();
         return app;
