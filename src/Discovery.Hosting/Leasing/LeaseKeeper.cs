@@ -392,23 +392,39 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         _recordsWrittenOnce = true;
     }
 
-    private async Task<TimeSpan> RestoreAsync(CancellationToken cancellationToken)
+    // Writes every record under the lease, and notes the revision of the write; a failure is reported (status, log, span).
+    private async Task<PutOutcome> PutRecordsAsync(long leaseId, Activity? span, CancellationToken cancellationToken)
     {
-        var leaseId = Interlocked.Read(ref _leaseId);
         try
         {
             var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _recordsRevision, revision);
+            return PutOutcome.Written;
         }
         catch (LeaseNotFoundException ex)
         {
+            span.Fail("the lease is gone");
             LeaseGone(leaseId, ex.Message);
-            return TimeSpan.Zero;
+            return PutOutcome.LeaseGone;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            span.Fail(ex.GetType().Name);
             Unreachable(ex);
-            return _options.RetryInterval;
+            return PutOutcome.Unreachable;
+        }
+    }
+
+    // A gone lease is registered again at once; etcd not answering is retried after a pause.
+    private TimeSpan PauseAfter(PutOutcome outcome) => outcome == PutOutcome.LeaseGone ? TimeSpan.Zero : _options.RetryInterval;
+
+    private async Task<TimeSpan> RestoreAsync(CancellationToken cancellationToken)
+    {
+        var leaseId = Interlocked.Read(ref _leaseId);
+        var outcome = await PutRecordsAsync(leaseId, span: null, cancellationToken).ConfigureAwait(false);
+        if (outcome != PutOutcome.Written)
+        {
+            return PauseAfter(outcome);
         }
 
         _recordsPresent = true;
@@ -480,24 +496,16 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         _lastRewriteAt = _time.GetUtcNow();
         var leaseId = Interlocked.Read(ref _leaseId);
         using var span = DiscoveryActivitySource.StartRoot(ReregisterSpanName, _name)?.SetTag(ReasonAttribute, "records_changed");
-        try
+        var outcome = await PutRecordsAsync(leaseId, span, cancellationToken).ConfigureAwait(false);
+        if (outcome != PutOutcome.Written)
         {
-            var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
-            Interlocked.Exchange(ref _recordsRevision, revision);
-        }
-        catch (LeaseNotFoundException ex)
-        {
-            // The loop registers again under a new lease next, in a span of its own.
-            span.Fail("the lease is gone");
-            LeaseGone(leaseId, ex.Message);
-            return TimeSpan.Zero;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            span.Fail(ex.GetType().Name);
-            Volatile.Write(ref _rewriteRequested, 1);
-            Unreachable(ex);
-            return _options.RetryInterval;
+            // A gone lease is registered again next, in a span of its own; an unanswered write is tried again.
+            if (outcome == PutOutcome.Unreachable)
+            {
+                Volatile.Write(ref _rewriteRequested, 1);
+            }
+
+            return PauseAfter(outcome);
         }
 
         Confirmed();
@@ -510,22 +518,16 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private async Task<TimeSpan> UpdateAsync(CancellationToken cancellationToken)
     {
         var leaseId = Interlocked.Read(ref _leaseId);
-        try
+        var outcome = await PutRecordsAsync(leaseId, span: null, cancellationToken).ConfigureAwait(false);
+        if (outcome != PutOutcome.Written)
         {
-            var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
-            Interlocked.Exchange(ref _recordsRevision, revision);
-        }
-        catch (LeaseNotFoundException ex)
-        {
-            // The new lease's registration writes the current values.
-            LeaseGone(leaseId, ex.Message);
-            return TimeSpan.Zero;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Volatile.Write(ref _updateRequested, 1);
-            Unreachable(ex);
-            return _options.RetryInterval;
+            // A gone lease's new registration writes the current values; an unanswered update is tried again.
+            if (outcome == PutOutcome.Unreachable)
+            {
+                Volatile.Write(ref _updateRequested, 1);
+            }
+
+            return PauseAfter(outcome);
         }
 
         Confirmed();
@@ -651,6 +653,13 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         await Task.WhenAny(Task.Delay(delay, _time, pause.Token), wake).ConfigureAwait(false);
         await pause.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private enum PutOutcome
+    {
+        Written,
+        LeaseGone,
+        Unreachable,
     }
 
     private static partial class Log
