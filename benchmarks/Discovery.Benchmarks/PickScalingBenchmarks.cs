@@ -95,8 +95,8 @@ public class PickScalingBenchmarks
         var services = new PickerServices(TimeProvider.System, SharedRandomSource.Instance, options, new RoundRobinCursor(0));
         var snapshots = subchannels.Select((subchannel, i) =>
         {
-            var address = subchannel.CurrentAddress!.EndPoint;
-            var record = new ServiceInstance($"{address.Host}:{address.Port}", $"s{i}", "v1", null, 100 + (i * 37 % 10 * 100), null);
+            // An unconnected subchannel has no current address: the record names the one it was created for.
+            var record = new ServiceInstance($"127.0.0.1:{10_000 + i}", $"s{i}", "v1", null, 100 + (i * 37 % 10 * 100), null);
             var health = new EndpointHealth(TimeProvider.System, SharedJitterSource.Instance);
             var endpoint = new Endpoint(record, subchannel, new EndpointLoad(TimeProvider.System, options.P2cDecayTime), health, new EjectionTracker(health, _ => { }));
             return new EndpointSnapshot(endpoint, ConnectivityState.Ready, true, null);

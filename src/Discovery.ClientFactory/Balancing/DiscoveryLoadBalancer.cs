@@ -191,9 +191,10 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             _settings.Version,
             _settings.Zone,
             keyed: string.Equals(_settings.Picker.Name, DiscoveryPickers.ConsistentHash, StringComparison.OrdinalIgnoreCase));
+        var fresh = added.ToHashSet();
         foreach (var entry in _entries)
         {
-            var isNew = added.Contains(entry);
+            var isNew = fresh.Contains(entry);
             var wasMember = entry.InSubset && !isNew;
             entry.InSubset = _subset.Members.Contains(entry.Endpoint.Id);
             if (entry.InSubset && (isNew || !wasMember))
