@@ -71,4 +71,10 @@ public sealed class EtcdClientOptions
     /// <c>Unavailable</c> and <c>Internal</c> too.
     /// </summary>
     public DiscoveryRetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// Client-side subsetting: connect to at most <see cref="DiscoverySubsetOptions.Size"/> instances, chosen
+    /// deterministically per client. Off by default.
+    /// </summary>
+    public DiscoverySubsetOptions Subset { get; set; } = new();
 }

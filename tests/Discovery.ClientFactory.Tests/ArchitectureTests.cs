@@ -13,6 +13,7 @@ public sealed class ArchitectureTests
         "Discovery.ClientFactory.Routing",
         "Discovery.ClientFactory",
         "Discovery.ClientFactory.Picking",
+        "Discovery.ClientFactory.Subsetting",
         "Discovery.ClientFactory.Retry",
         "Discovery.ClientFactory.Diagnostics",
         "Discovery.ClientFactory.Resolving",

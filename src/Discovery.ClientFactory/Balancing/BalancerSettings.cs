@@ -1,5 +1,6 @@
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Retry;
+using Discovery.ClientFactory.Subsetting;
 
 namespace Discovery.ClientFactory.Balancing;
 
@@ -13,8 +14,15 @@ namespace Discovery.ClientFactory.Balancing;
 /// Counts the attempts grpc-dotnet's retry policy sends again, when <see cref="DiscoveryRetryOptions.Unavailable"/> turned
 /// it on; null otherwise, so a pick of the other clients costs one null check.
 /// </param>
+/// <param name="Subset">The client's subsetting, or null when it connects to every instance.</param>
 internal sealed record BalancerSettings(
-    string Service, string? Version, string? Zone, PickerDefinition Picker, PickerServices Services, RetryMetrics? PolicyRetries = null)
+    string Service,
+    string? Version,
+    string? Zone,
+    PickerDefinition Picker,
+    PickerServices Services,
+    RetryMetrics? PolicyRetries = null,
+    SubsetSettings? Subset = null)
 {
     public TimeSpan StartupWait => Services.Options.StartupWait;
 }

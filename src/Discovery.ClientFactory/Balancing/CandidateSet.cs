@@ -1,6 +1,7 @@
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
+using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 
 namespace Discovery.ClientFactory.Balancing;
@@ -12,15 +13,45 @@ namespace Discovery.ClientFactory.Balancing;
 /// </summary>
 internal abstract class CandidateSet
 {
-    /// <summary>Builds the set for <paramref name="version"/> (null: any) preferring <paramref name="zone"/> (null: none).</summary>
-    public static CandidateSet Build(IReadOnlyList<EndpointSnapshot> all, string? version, string? zone, BalancerSettings settings)
+    /// <summary>
+    /// Builds the set for <paramref name="version"/> (null: any) preferring <paramref name="zone"/> (null: none), among
+    /// the instances of <paramref name="subset"/> when subsetting is on (null: all).
+    /// </summary>
+    public static CandidateSet Build(
+        IReadOnlyList<EndpointSnapshot> all, string? version, string? zone, BalancerSettings settings, IReadOnlySet<string>? subset = null)
     {
-        var matching = version is null ? all : all.Where(s => s.Endpoint.Version == version).ToList();
+        var matching = version is null && subset is null
+            ? all
+            : all.Where(s => (version is null || s.Endpoint.Version == version) && (subset is null || subset.Contains(s.Endpoint.Id))).ToList();
         if (matching.Count == 0)
         {
             return new FixedCandidates(UnavailableMessages.NoMatchingInstance(settings.Service, version, zone, all.Count));
         }
 
+        var set = BuildMatching(matching, version, zone, settings);
+
+        // Members without a connection (outside the client's own subset, or dropped): the first pick connects them.
+        var idle = matching.Where(s => s.State == ConnectivityState.Idle).Select(s => s.Endpoint.Subchannel).ToArray();
+        return idle.Length == 0 ? set : new ConnectingCandidates(set, idle);
+    }
+
+    /// <summary>Asks <paramref name="subchannel"/> to connect and queues the call until it has.</summary>
+    public static PickResult Connect(Subchannel subchannel)
+    {
+        try
+        {
+            subchannel.RequestConnection();
+        }
+        catch (InvalidOperationException)
+        {
+            // Shut down: this picker is stale, and the balancer is publishing its successor.
+        }
+
+        return PickResult.ForQueue();
+    }
+
+    private static CandidateSet BuildMatching(IReadOnlyList<EndpointSnapshot> matching, string? version, string? zone, BalancerSettings settings)
+    {
         var ready = Prefer(matching, zone, s => s.IsServing);
         if (ready.Count == 0)
         {
@@ -44,6 +75,25 @@ internal abstract class CandidateSet
 
         var lastError = matching.Select(s => s.LastError).LastOrDefault(e => e is not null);
         return new FixedCandidates(UnavailableMessages.NoneReachable(settings.Service, version, zone, matching.Count, lastError));
+    }
+
+    /// <summary>A set some of whose members have no connection: its first pick asks them to connect.</summary>
+    private sealed class ConnectingCandidates(CandidateSet inner, Subchannel[] idle) : CandidateSet
+    {
+        private int _requested;
+
+        public override PickResult Pick(PickContext context, string? hashKey, CallContext? call)
+        {
+            if (Volatile.Read(ref _requested) == 0 && Interlocked.Exchange(ref _requested, 1) == 0)
+            {
+                foreach (var subchannel in idle)
+                {
+                    Connect(subchannel);
+                }
+            }
+
+            return inner.Pick(context, hashKey, call);
+        }
     }
 
     /// <summary>Picks for a call with <paramref name="hashKey"/> (or none), attaching it to <paramref name="call"/> when tracked.</summary>

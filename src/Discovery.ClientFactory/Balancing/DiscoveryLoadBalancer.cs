@@ -3,6 +3,7 @@ using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Resolving;
+using Discovery.ClientFactory.Subsetting;
 
 using Discovery.Etcd.Retry;
 using Grpc.Core;
@@ -32,6 +33,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     private readonly EjectionMetrics? _ejections;
     private readonly Lock _lock = new();
     private readonly List<Entry> _entries = [];
+    private InstanceSubset? _subset;
     private string _emptyReason = "the resolver has not answered yet";
     private ITimer? _startupTimer;
     private bool _startupStarted;
@@ -52,7 +54,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
     public override void UpdateChannelState(ChannelState state)
     {
         var toConnect = new List<Subchannel>();
-        var toDispose = new List<Subchannel>();
+        var toDispose = new List<(Subchannel Subchannel, IDisposable? Registration)>();
         lock (_lock)
         {
             if (_disposed)
@@ -73,8 +75,9 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             }
         }
 
-        foreach (var subchannel in toDispose)
+        foreach (var (subchannel, registration) in toDispose)
         {
+            registration?.Dispose();
             subchannel.Dispose();
             _subchannels.Closed(_settings.Service);
         }
@@ -92,7 +95,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         Subchannel[] subchannels;
         lock (_lock)
         {
-            subchannels = [.. _entries.Select(e => e.Subchannel)];
+            subchannels = [.. _entries.Where(e => e.InSubset).Select(e => e.Subchannel)];
         }
 
         foreach (var subchannel in subchannels)
@@ -123,8 +126,10 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         base.Dispose(disposing);
     }
 
-    private void Reconcile(IReadOnlyList<BalancerAddress> addresses, List<Subchannel> toConnect, List<Subchannel> toDispose)
+    private void Reconcile(
+        IReadOnlyList<BalancerAddress> addresses, List<Subchannel> toConnect, List<(Subchannel Subchannel, IDisposable? Registration)> toDispose)
     {
+        var added = new List<Entry>();
         var previous = _entries.ToDictionary(e => e.Endpoint.Record.Address, StringComparer.Ordinal);
         var peersLag = PeersAverageLag();
         _entries.Clear();
@@ -147,7 +152,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             else
             {
                 entry = CreateEntry(address, record, peersLag);
-                toConnect.Add(entry.Subchannel);
+                added.Add(entry);
                 Log.InstanceAdded(_logger, _settings.Service, record.Id, record.Address);
             }
 
@@ -158,8 +163,49 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         {
             removed.Registration.Dispose();
             removed.EjectionTimer?.Dispose();
-            toDispose.Add(removed.Subchannel);
+            toDispose.Add((removed.Subchannel, null));
             Log.InstanceRemoved(_logger, _settings.Service, removed.Endpoint.Id, removed.Endpoint.Record.Address);
+        }
+
+        if (_settings.Subset is { } subset)
+        {
+            ChooseSubset(subset, added, toConnect, toDispose);
+        }
+        else
+        {
+            toConnect.AddRange(added.Select(e => e.Subchannel));
+        }
+    }
+
+    /// <summary>
+    /// Chooses the client's subset among the instances: members are connected, and an instance that leaves the subset
+    /// gets a fresh, unconnected subchannel (its connection closes; calls in flight keep their streams), which a call
+    /// pinned to it, or hashed to it, connects again on demand.
+    /// </summary>
+    private void ChooseSubset(
+        SubsetSettings settings, List<Entry> added, List<Subchannel> toConnect, List<(Subchannel Subchannel, IDisposable? Registration)> toDispose)
+    {
+        _subset = new InstanceSubset(
+            _entries.ConvertAll(e => e.Endpoint.Record),
+            settings,
+            _settings.Version,
+            _settings.Zone,
+            keyed: string.Equals(_settings.Picker.Name, DiscoveryPickers.ConsistentHash, StringComparison.OrdinalIgnoreCase));
+        var fresh = added.ToHashSet();
+        foreach (var entry in _entries)
+        {
+            var isNew = fresh.Contains(entry);
+            var wasMember = entry.InSubset && !isNew;
+            entry.InSubset = _subset.Members.Contains(entry.Endpoint.Id);
+            if (entry.InSubset && (isNew || !wasMember))
+            {
+                toConnect.Add(entry.Subchannel);
+            }
+            else if (!entry.InSubset && wasMember && entry.State != ConnectivityState.Idle)
+            {
+                toDispose.Add((entry.Subchannel, entry.Registration));
+                AttachSubchannel(entry, entry.Endpoint.Record, entry.Endpoint.Load, entry.Endpoint.Health);
+            }
         }
     }
 
@@ -180,7 +226,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         entry.Subchannel = subchannel;
         entry.Endpoint = new Endpoint(record, subchannel, load, health, tracker);
         entry.State = ConnectivityState.Idle;
-        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, state));
+        entry.Registration = subchannel.OnStateChanged(state => OnSubchannelStateChanged(entry, subchannel, state));
     }
 
     /// <summary>
@@ -224,14 +270,18 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         return lags.Count == 0 ? 0 : (long)lags.Average();
     }
 
-    private void OnSubchannelStateChanged(Entry entry, SubchannelState state)
+    private void OnSubchannelStateChanged(Entry entry, Subchannel subchannel, SubchannelState state)
     {
+        bool reconnect;
         lock (_lock)
         {
-            if (_disposed || !_entries.Contains(entry))
+            // A replaced subchannel may report once more before its subscription is disposed: it no longer speaks for the entry.
+            if (_disposed || !_entries.Contains(entry) || !ReferenceEquals(entry.Subchannel, subchannel))
             {
                 return;
             }
+
+            reconnect = entry.InSubset;
 
             entry.State = state.State;
             if (state.State is ConnectivityState.Ready or ConnectivityState.TransientFailure)
@@ -245,7 +295,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             }
         }
 
-        if (state.State == ConnectivityState.Idle)
+        if (state.State == ConnectivityState.Idle && reconnect)
         {
             // A dropped connection leaves the subchannel idle: reconnect at once, as grpc-dotnet's balancers do.
             entry.Subchannel.RequestConnection();
@@ -326,7 +376,7 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             return new BalancerState(ConnectivityState.TransientFailure, new FixedPicker(failure));
         }
 
-        if (!_startupOver && _entries.TrueForAll(e => e.Attempted))
+        if (!_startupOver && _entries.TrueForAll(e => e.Attempted || !e.InSubset))
         {
             _startupOver = true;
         }
@@ -336,11 +386,12 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
             return new BalancerState(ConnectivityState.Connecting, FixedPicker.Queue);
         }
 
-        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health.IsEjected));
+        var snapshots = _entries.ConvertAll(e => new EndpointSnapshot(e.Endpoint, e.State, e.Attempted, e.LastError, e.Endpoint.Health.IsEjected, e.InSubset));
+        // Instances outside the subset sit idle on purpose: they say nothing about whether the channel is connecting.
         var channelState = snapshots.Exists(s => s.IsReady) ? ConnectivityState.Ready
-            : snapshots.Exists(s => s.IsConnecting) ? ConnectivityState.Connecting
+            : snapshots.Exists(s => s.IsConnecting && s.InSubset) ? ConnectivityState.Connecting
             : ConnectivityState.TransientFailure;
-        return new BalancerState(channelState, new DiscoveryPicker(snapshots, _settings));
+        return new BalancerState(channelState, new DiscoveryPicker(snapshots, _settings, _subset));
     }
 
     private sealed class Entry(BalancerAddress address)
@@ -356,6 +407,9 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         public ConnectivityState State { get; set; } = ConnectivityState.Idle;
 
         public bool Attempted { get; set; }
+
+        /// <summary>True when the instance is one the client keeps connected: always, unless subsetting is on.</summary>
+        public bool InSubset { get; set; } = true;
 
         public string? LastError { get; set; }
 

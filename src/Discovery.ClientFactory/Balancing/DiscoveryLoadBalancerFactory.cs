@@ -1,6 +1,7 @@
 using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Retry;
+using Discovery.ClientFactory.Subsetting;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,8 @@ internal sealed class DiscoveryLoadBalancerFactory(string picker, BalancerDepend
             clientOptions.Zone,
             dependencies.Pickers.Get(picker),
             new PickerServices(dependencies.Time, dependencies.Random, clientOptions, new RoundRobinCursor(dependencies.Random.Next(int.MaxValue))),
-            clientOptions.Retry.Unavailable ? dependencies.Retries : null);
+            clientOptions.Retry.Unavailable ? dependencies.Retries : null,
+            SubsetSettings.Of(clientOptions));
         return new DiscoveryLoadBalancer(
             options.Controller, settings, dependencies.LoggerFactory.CreateLogger<DiscoveryLoadBalancer>(), dependencies.Subchannels, dependencies.Ejections);
     }

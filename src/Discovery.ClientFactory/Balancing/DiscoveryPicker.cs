@@ -2,6 +2,7 @@ using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Retry;
 using Discovery.ClientFactory.Routing;
+using Discovery.Etcd;
 using Grpc.Net.Client.Balancer;
 
 namespace Discovery.ClientFactory.Balancing;
@@ -19,12 +20,15 @@ internal sealed class DiscoveryPicker : SubchannelPicker
     private readonly (string Version, CandidateSet Set)[] _byVersion;
     private readonly Dictionary<string, EndpointSnapshot> _byId;
     private readonly IReadOnlyList<EndpointSnapshot> _all;
+    private readonly ConsistentHashRing<ServiceInstance>? _keyRing;
 
-    public DiscoveryPicker(IReadOnlyList<EndpointSnapshot> all, BalancerSettings settings)
+    /// <summary>Builds the picker over <paramref name="all"/>, within <paramref name="subset"/> when subsetting is on.</summary>
+    public DiscoveryPicker(IReadOnlyList<EndpointSnapshot> all, BalancerSettings settings, InstanceSubset? subset = null)
     {
         _settings = settings;
         _all = all;
-        _default = CandidateSet.Build(all, settings.Version, settings.Zone, settings);
+        _default = CandidateSet.Build(all, settings.Version, settings.Zone, settings, subset?.Members);
+        _keyRing = subset?.KeyRing;
         var byVersion = new List<(string Version, CandidateSet Set)>();
         _byId = new Dictionary<string, EndpointSnapshot>(StringComparer.Ordinal);
         foreach (var snapshot in all)
@@ -32,7 +36,7 @@ internal sealed class DiscoveryPicker : SubchannelPicker
             _byId.TryAdd(snapshot.Endpoint.Id, snapshot);
             if (snapshot.Endpoint.Version is { } version && !byVersion.Exists(v => v.Version == version))
             {
-                byVersion.Add((version, CandidateSet.Build(all, version, settings.Zone, settings)));
+                byVersion.Add((version, CandidateSet.Build(all, version, settings.Zone, settings, subset?.Choose(version))));
             }
         }
 
@@ -73,7 +77,35 @@ internal sealed class DiscoveryPicker : SubchannelPicker
                 : UnavailableMessages.NoMatchingInstance(_settings.Service, version, _settings.Zone, _all.Count);
         }
 
+        if (_keyRing is not null && routing.HashKey is { } hashKey)
+        {
+            return PickKeyed(hashKey, context, call);
+        }
+
         return _default.Pick(context, routing.HashKey, call);
+    }
+
+    /// <summary>
+    /// Under subsetting, a hash key goes to its instance on the ring of every filtered instance, so all clients agree
+    /// on it: connected on demand when outside the subset (the call waits), and the subset's own ring while it is
+    /// unreachable or ejected.
+    /// </summary>
+    private PickResult PickKeyed(string hashKey, PickContext context, CallContext? call)
+    {
+        if (_byId.TryGetValue(_keyRing!.Lookup(hashKey).Id, out var snapshot))
+        {
+            if (snapshot.IsServing)
+            {
+                return snapshot.Endpoint.Result;
+            }
+
+            if (!snapshot.Ejected && snapshot.IsConnecting)
+            {
+                return CandidateSet.Connect(snapshot.Endpoint.Subchannel);
+            }
+        }
+
+        return _default.Pick(context, hashKey, call);
     }
 
     private CandidateSet? ForVersion(string version)
@@ -113,7 +145,7 @@ internal sealed class DiscoveryPicker : SubchannelPicker
         }
 
         return snapshot.IsConnecting
-            ? PickResult.ForQueue()
+            ? CandidateSet.Connect(snapshot.Endpoint.Subchannel)
             : UnavailableMessages.PinnedUnreachable(_settings.Service, instanceId, snapshot.LastError);
     }
 }

@@ -9,7 +9,9 @@ namespace Discovery.ClientFactory.Balancing;
 /// <param name="Attempted">True once its first connection attempt ended (ready or failed).</param>
 /// <param name="LastError">Why its last connection attempt failed, when it did.</param>
 /// <param name="Ejected">True while outlier ejection keeps it out after a transport failure.</param>
-internal readonly record struct EndpointSnapshot(Endpoint Endpoint, ConnectivityState State, bool Attempted, string? LastError, bool Ejected = false)
+/// <param name="InSubset">True when the client keeps it connected: always, unless subsetting is on.</param>
+internal readonly record struct EndpointSnapshot(
+    Endpoint Endpoint, ConnectivityState State, bool Attempted, string? LastError, bool Ejected = false, bool InSubset = true)
 {
     public bool IsReady => State == ConnectivityState.Ready;
 

@@ -38,6 +38,23 @@ internal sealed class EtcdClientOptionsValidator(PickerRegistry pickers) : IVali
         RequirePositive(options.P2cDecayTime, $"{section}:P2cDecayTime", failures, allowZero: false);
         RequirePositive(options.P2cForcePickInterval, $"{section}:P2cForcePickInterval", failures, allowZero: false);
 
+        if (options.Subset is null)
+        {
+            failures.Add($"{section}:Subset may not be null.");
+        }
+        else
+        {
+            if (options.Subset.Size < 0)
+            {
+                failures.Add($"{section}:Subset:Size must be 0 (subsetting off) or more (was {options.Subset.Size}).");
+            }
+
+            if (options.Subset.ClientIndex < 0)
+            {
+                failures.Add($"{section}:Subset:ClientIndex must be 0 or more when set (was {options.Subset.ClientIndex}).");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -24,14 +24,15 @@ internal sealed partial class InProcessClient : IAsyncDisposable
     /// <summary>The client's services, for their meter factory and registries.</summary>
     public IServiceProvider Services => _provider;
 
-    public static InProcessClient Create(string etcdUrl, string service, string picker = DiscoveryPickers.RoundRobin, ILoggerProvider? logs = null)
+    public static InProcessClient Create(
+        string etcdUrl, string service, string picker = DiscoveryPickers.RoundRobin, ILoggerProvider? logs = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Discovery:Etcd:Endpoints:0"] = etcdUrl,
             ["Discovery:Clients:EchoClient:Service"] = service,
             ["Discovery:Clients:EchoClient:Picker"] = picker,
-        }).Build();
+        }).AddInMemoryCollection(settings ?? []).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
         if (logs is not null)
         {
