@@ -13,6 +13,9 @@ internal sealed class BenchOptions
 
     public double RoundSeconds { get; set; } = 2;
 
+    /// <summary>The variants take turns in slices of this length within a round.</summary>
+    public double SliceSeconds { get; set; } = 0.5;
+
     public int Concurrency { get; set; } = 8;
 
     public int PropagationTrials { get; set; } = 40;
@@ -31,6 +34,9 @@ internal sealed class BenchOptions
     /// <summary>Where the chart goes (SVG), relative to the repository root; empty for none.</summary>
     public string Chart { get; set; } = "docs/performance-scale.svg";
 
+    /// <summary>Also a PNG of the chart, at this path (none by default).</summary>
+    public string ChartPng { get; set; } = "";
+
     public IReadOnlyList<int> InstanceCounts =>
         [.. Instances.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))];
 
@@ -40,6 +46,7 @@ internal sealed class BenchOptions
     {
         if (Rounds < 1) yield return "--Rounds must be at least 1";
         if (RoundSeconds <= 0) yield return "--RoundSeconds must be positive";
+        if (SliceSeconds <= 0) yield return "--SliceSeconds must be positive";
         if (Concurrency < 1) yield return "--Concurrency must be at least 1";
         if (PropagationTrials < 1) yield return "--PropagationTrials must be at least 1";
         if (ScaleRounds < 1) yield return "--ScaleRounds must be at least 1";

@@ -97,7 +97,7 @@ try
 
     if (scale is { Count: > 1 } && options.Chart.Length > 0)
     {
-        ScaleChart.Save(scale, Path.Combine(RepositoryRoot(), options.Chart));
+        ScaleChart.Save(scale, Path.Combine(RepositoryRoot(), options.Chart), options.ChartPng);
     }
 }
 finally

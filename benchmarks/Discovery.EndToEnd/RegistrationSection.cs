@@ -23,7 +23,7 @@ internal static class RegistrationSection
         const string service = "reg";
         using var stop = new CancellationTokenSource();
         using var watch = await raw.WatchAsync(service + "/", stop.Token);
-        var timeout = TimeSpan.FromSeconds(15);
+        var timeout = TimeSpan.FromSeconds(60);
         var fromStartCall = new Samples();
         var fromStarted = new Samples();
         var fromStop = new Samples();
@@ -59,13 +59,13 @@ internal static class RegistrationSection
             await app.DisposeAsync();
 
             // A process: SIGTERM to the key gone.
-            using var etcd = new dotnet_etcd.EtcdClient(etcdUrl);
-            await using var server = await EchoServerProcess.StartRegisteredAsync([etcdUrl], etcd, service, $"p{trial}", options: new EchoServerOptions { DrainDelay = TimeSpan.FromMilliseconds(100) });
-            watch.Clear();
+            await using var server = EchoServerProcess.Start([etcdUrl], service, $"p{trial}", options: new EchoServerOptions { DrainDelay = TimeSpan.FromMilliseconds(100) });
+            await watch.WaitAnyAsync(server.Key, put: true, TimeSpan.FromSeconds(60));
             var signal = Stopwatch.GetTimestamp();
             server.Process.SendSignal(15);
             fromSigterm.Add(Samples.Milliseconds(signal, await watch.WaitAnyAsync(server.Key, put: false, timeout)));
             await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            await Console.Error.WriteLineAsync($"registration trial {trial + 1} of {options.RegistrationTrials} done");
         }
 
         stop.Cancel();

@@ -5,7 +5,7 @@ namespace Discovery.EndToEnd;
 /// <summary>The chart of cost against instance count, drawn from the scale section's rows (log-log, SVG).</summary>
 internal static class ScaleChart
 {
-    public static void Save(IReadOnlyList<ScaleSection.Row> rows, string path)
+    public static void Save(IReadOnlyList<ScaleSection.Row> rows, string path, string png)
     {
         var plot = new Plot();
         var xs = rows.Select(r => Math.Log10(r.Instances)).ToArray();
@@ -35,6 +35,11 @@ internal static class ScaleChart
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         plot.SaveSvg(full, 900, 560);
+        if (png.Length > 0)
+        {
+            plot.SavePng(png, 900, 560);
+        }
+
         Report.Note($"chart: {path}");
     }
 

@@ -44,10 +44,10 @@ internal static class ScaleSection
         {
             var service = $"scale{n}";
             var populate = Stopwatch.StartNew();
-            await PopulateAsync(raw, service, n, sink.Port);
+            var leases = await PopulateAsync(raw, service, n, sink.Port);
             Console.WriteLine($"   {n} instances written with {n} leases in {populate.Elapsed.TotalSeconds:0.0} s");
             rows.Add(await MeasureAsync(etcdUrl, raw, service, n, sink, options));
-            await raw.Kv.DeleteRangeAsync(new Etcdserverpb.DeleteRangeRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8(service + "/"), RangeEnd = RawEtcd.RangeEnd(service + "/") });
+            await RevokeAsync(raw, leases);
         }
 
         Print(rows, options, report);
@@ -59,20 +59,36 @@ internal static class ScaleSection
     private static string Record(string address, string id) =>
         $"{{\"Op\":0,\"Addr\":\"{address}\",\"Metadata\":\"id={id}&version=v1&weight=100\"}}";
 
-    private static async Task PopulateAsync(RawEtcd raw, string service, int n, int port)
+    private static async Task RevokeAsync(RawEtcd raw, long[] leases)
     {
+        var next = -1;
+        var workers = Enumerable.Range(0, Math.Min(64, leases.Length)).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < leases.Length)
+            {
+                await raw.Leases.LeaseRevokeAsync(new Etcdserverpb.LeaseRevokeRequest { ID = leases[i] });
+            }
+        }));
+        await Task.WhenAll(workers);
+    }
+
+    private static async Task<long[]> PopulateAsync(RawEtcd raw, string service, int n, int port)
+    {
+        var leases = new long[n];
         var next = -1;
         var workers = Enumerable.Range(0, Math.Min(64, n)).Select(_ => Task.Run(async () =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < n)
             {
-                var lease = await raw.GrantAsync(TimeSpan.FromMinutes(30));
+                var lease = leases[i] = await raw.GrantAsync(TimeSpan.FromMinutes(30));
                 var address = AddressOf(i, port);
                 await raw.PutAsync($"{service}/{address}", Record(address, $"i{i}"), lease);
             }
         }));
         await Task.WhenAll(workers);
+        return leases;
     }
 
     private static async Task<Row> MeasureAsync(string etcdUrl, RawEtcd raw, string service, int n, ConnectionSink sink, BenchOptions options)

@@ -15,19 +15,32 @@ internal static class ThroughputSection
 
     public static async Task RunAsync(IReadOnlyList<ClientVariant> variants, BenchOptions options, Report report)
     {
-        Report.Section($"1. Unary throughput, client CPU and bytes per call ({options.Concurrency} callers, {options.Rounds} rounds of {options.RoundSeconds} s per variant, interleaved)");
+        Report.Section($"1. Unary throughput, client CPU and bytes per call ({options.Concurrency} callers; {options.Rounds} rounds of {options.RoundSeconds} s per variant, in slices of {options.SliceSeconds} s taking turns)");
         foreach (var variant in variants)
         {
             await MeasureAsync(variant, options.Concurrency, TimeSpan.FromSeconds(Math.Min(1, options.RoundSeconds)));
         }
 
+        // A round gives each variant RoundSeconds in slices of SliceSeconds, the variants taking turns (A B C D E A B …,
+        // the order rotated each round), so a burst of load from elsewhere on the machine falls on every variant alike.
         var results = variants.ToDictionary(v => v.Name, _ => new List<Measurement>());
+        var slices = Math.Max(1, (int)Math.Round(options.RoundSeconds / options.SliceSeconds));
+        var slice = TimeSpan.FromSeconds(options.RoundSeconds / slices);
         for (var round = 0; round < options.Rounds; round++)
         {
-            for (var i = 0; i < variants.Count; i++)
+            var parts = variants.ToDictionary(v => v.Name, _ => new List<Measurement>());
+            for (var s = 0; s < slices; s++)
             {
-                var variant = variants[(i + round) % variants.Count];
-                results[variant.Name].Add(await MeasureAsync(variant, options.Concurrency, TimeSpan.FromSeconds(options.RoundSeconds)));
+                for (var i = 0; i < variants.Count; i++)
+                {
+                    var variant = variants[(i + round) % variants.Count];
+                    parts[variant.Name].Add(await MeasureAsync(variant, options.Concurrency, slice));
+                }
+            }
+
+            foreach (var (name, measured) in parts)
+            {
+                results[name].Add(Measurement.Sum(measured));
             }
         }
 
@@ -116,9 +129,18 @@ internal static class ThroughputSection
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
-        var total = calls.Sum();
-        return new Measurement(total / elapsed.TotalSeconds, cpu.TotalMicroseconds / total, (double)bytes / total);
+        return new Measurement(calls.Sum(), elapsed.TotalSeconds, cpu.TotalMicroseconds, bytes);
     }
 
-    private readonly record struct Measurement(double CallsPerSecond, double CpuMicrosecondsPerCall, double BytesPerCall);
+    private readonly record struct Measurement(long Calls, double Seconds, double CpuMicroseconds, long Bytes)
+    {
+        public double CallsPerSecond => Calls / Seconds;
+
+        public double CpuMicrosecondsPerCall => CpuMicroseconds / Calls;
+
+        public double BytesPerCall => (double)Bytes / Calls;
+
+        public static Measurement Sum(IReadOnlyList<Measurement> parts) =>
+            new(parts.Sum(p => p.Calls), parts.Sum(p => p.Seconds), parts.Sum(p => p.CpuMicroseconds), parts.Sum(p => p.Bytes));
+    }
 }
