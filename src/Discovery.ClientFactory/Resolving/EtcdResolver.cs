@@ -119,10 +119,12 @@ internal sealed class EtcdResolver : Resolver
 
     private BalancerAddress[] AddressesOf(IReadOnlyList<ServiceInstance> instances)
     {
+        // Enumerated, not indexed: the view's list is a tree, indexing it costs a walk each.
         var addresses = new BalancerAddress[instances.Count];
-        for (var i = 0; i < addresses.Length; i++)
+        var i = 0;
+        foreach (var instance in instances)
         {
-            addresses[i] = _addresses.GetValue(instances[i], s_toAddress);
+            addresses[i++] = _addresses.GetValue(instance, s_toAddress);
         }
 
         return addresses;
