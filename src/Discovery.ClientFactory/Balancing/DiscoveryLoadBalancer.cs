@@ -132,10 +132,18 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         var added = new List<Entry>();
         var previous = _entries.ToDictionary(e => e.Endpoint.Record.Address, StringComparer.Ordinal);
         var peersLag = PeersAverageLag();
+        var added = new HashSet<string>(StringComparer.Ordinal);
         _entries.Clear();
         foreach (var address in addresses)
         {
             var record = EtcdAddressAttributes.RecordOf(address);
+            if (!added.Add(record.Address))
+            {
+                // The same address twice in one list: the first wins (a set, where a scan of the entries made the
+                // first list of a service of n instances cost n² comparisons).
+                continue;
+            }
+
             if (previous.Remove(record.Address, out var entry))
             {
                 if (!Equals(entry.Endpoint.Record, record))
@@ -144,10 +152,6 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
                     entry.Address = address;
                     entry.Subchannel.UpdateAddresses([address]);
                 }
-            }
-            else if (_entries.Any(e => e.Endpoint.Record.Address == record.Address))
-            {
-                continue;
             }
             else
             {
@@ -266,8 +270,17 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
 
     private long PeersAverageLag()
     {
-        var lags = _entries.Select(e => e.Endpoint.Load.LagNanoseconds).Where(lag => lag > 0).ToList();
-        return lags.Count == 0 ? 0 : (long)lags.Average();
+        long sum = 0, count = 0;
+        foreach (var entry in _entries)
+        {
+            if (entry.Endpoint.Load.LagNanoseconds is var lag and > 0)
+            {
+                sum += lag;
+                count++;
+            }
+        }
+
+        return count == 0 ? 0 : sum / count;
     }
 
     private void OnSubchannelStateChanged(Entry entry, Subchannel subchannel, SubchannelState state)

@@ -173,9 +173,13 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
     {
         var previous = _current;
         var endpoints = previous.Instances;
+
+        // A list kept up to date change by change is a new object only when it changed; a rebuilt one is compared.
+        var compare = true;
         if (_builtVersion != _state.Version)
         {
             endpoints = _state.IsSynced ? _state.BuildEndpoints() : [];
+            compare = !_state.IsSynced || _state.EndpointsRebuilt;
             _builtVersion = _state.Version;
         }
 
@@ -189,7 +193,7 @@ internal sealed partial class ServiceViewKeeper : IAsyncDisposable
         _current = view;
         if (previous.IsSynced != view.IsSynced
             || previous.Problem != view.Problem
-            || (!ReferenceEquals(previous.Instances, endpoints) && !previous.Instances.SequenceEqual(endpoints)))
+            || (!ReferenceEquals(previous.Instances, endpoints) && (!compare || !previous.Instances.SequenceEqual(endpoints))))
         {
             _currentNumber = ++_number;
             _dispatcher.Post(new NumberedView(_currentNumber, view));

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Discovery.Etcd.Records;
 using Mvccpb;
 
@@ -19,6 +20,18 @@ internal sealed class ServiceViewState
     // The mod revision of every key whose value could not be decoded, so that a record is warned about and counted
     // once however often it is listed again.
     private readonly Dictionary<string, long> _malformed = new(StringComparer.Ordinal);
+
+    // The endpoints as last built, kept up to date one put or delete at a time: a change in a service of 5,000
+    // instances rebuilt, sorted and compared the whole list (about 160 B per instance per change, measured by the
+    // end-to-end bench). The shortcut holds while no record is retained and no address belongs to two keys, each
+    // address then mapping to its one key in _keyByAddress; anything else sets _rebuild, and the next build follows
+    // the full rules (see BuildEndpoints) and checks whether the shortcut holds again.
+    private static readonly IComparer<ServiceInstance> s_byAddress =
+        Comparer<ServiceInstance>.Create(static (a, b) => string.CompareOrdinal(a.Address, b.Address));
+
+    private readonly Dictionary<string, string> _keyByAddress = new(StringComparer.Ordinal);
+    private ImmutableList<ServiceInstance> _endpoints = [];
+    private bool _rebuild = true;
 
     /// <param name="servicePrefix">The service's key prefix, with its trailing slash.</param>
     /// <param name="maxRecordBytes">The largest value decoded; a larger one is skipped as malformed, undecoded.</param>
@@ -42,6 +55,9 @@ internal sealed class ServiceViewState
 
     /// <summary>Records kept after a data loss that etcd does not list (yet).</summary>
     public int RetainedCount => _retained.Count;
+
+    /// <summary>True when the last <see cref="BuildEndpoints"/> rebuilt the list from every record, false when it was kept up to date change by change.</summary>
+    public bool EndpointsRebuilt { get; private set; }
 
     /// <summary>When the next retained record expires, or null when none is retained.</summary>
     public DateTimeOffset? NextExpiry => _retained.Count == 0 ? null : _retained.Values.Min(r => r.ExpiresAt);
@@ -95,6 +111,7 @@ internal sealed class ServiceViewState
         Revision = revision;
         IsSynced = true;
         Version++;
+        _rebuild = true;
         return new ListingOutcome(dataLoss, retainedNow);
     }
 
@@ -109,7 +126,9 @@ internal sealed class ServiceViewState
 
         Version++;
         _retained.Remove(key);
-        if (TryDecode(key, kv) is { } entry)
+        _entries.TryGetValue(key, out var old);
+        var entry = TryDecode(key, kv);
+        if (entry is not null)
         {
             _entries[key] = entry;
         }
@@ -117,6 +136,8 @@ internal sealed class ServiceViewState
         {
             _entries.Remove(key);
         }
+
+        UpdateEndpoints(key, old, entry);
     }
 
     /// <summary>Applies a delete event.</summary>
@@ -124,9 +145,10 @@ internal sealed class ServiceViewState
     {
         var key = kv.Key.ToStringUtf8();
         Version++;
-        _entries.Remove(key);
+        _entries.Remove(key, out var old);
         _retained.Remove(key);
         _malformed.Remove(key);
+        UpdateEndpoints(key, old, null);
     }
 
     /// <summary>Records a revision etcd reported (an event or a progress reply).</summary>
@@ -138,6 +160,7 @@ internal sealed class ServiceViewState
         var expired = _retained.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
         expired.ForEach(k => _retained.Remove(k));
         Version += expired.Count;
+        _rebuild |= expired.Count > 0;
         return expired.Count;
     }
 
@@ -146,6 +169,74 @@ internal sealed class ServiceViewState
     /// over a retained one, then the most recently written.
     /// </summary>
     public IReadOnlyList<ServiceInstance> BuildEndpoints()
+    {
+        EndpointsRebuilt = _rebuild;
+        if (_rebuild)
+        {
+            _endpoints = [.. RebuildEndpoints()];
+            _keyByAddress.Clear();
+            var shortcut = _retained.Count == 0;
+            foreach (var (key, entry) in _entries)
+            {
+                shortcut &= _keyByAddress.TryAdd(entry.Record.Address, key);
+            }
+
+            _rebuild = !shortcut;
+        }
+
+        return _endpoints;
+    }
+
+    /// <summary>
+    /// Applies one record's change (<paramref name="old"/> to <paramref name="now"/>, either null when absent) to the
+    /// endpoints while the shortcut holds; otherwise leaves them to the next full build.
+    /// </summary>
+    private void UpdateEndpoints(string key, Entry? old, Entry? now)
+    {
+        if (_rebuild || !IsSynced)
+        {
+            _rebuild = true;
+            return;
+        }
+
+        // Another key holding the new address: which record wins is the full rules' question.
+        if (now is not null && _keyByAddress.TryGetValue(now.Record.Address, out var holder) && holder != key)
+        {
+            _rebuild = true;
+            return;
+        }
+
+        var endpoints = _endpoints;
+        if (old is not null)
+        {
+            var at = endpoints.BinarySearch(old.Record, s_byAddress);
+            if (at < 0)
+            {
+                _rebuild = true;
+                return;
+            }
+
+            if (now is not null && now.Record.Address == old.Record.Address)
+            {
+                // Same address: the record is replaced, or kept when equal so the view stays the same object.
+                _endpoints = endpoints[at].Equals(now.Record) ? endpoints : endpoints.SetItem(at, now.Record);
+                return;
+            }
+
+            endpoints = endpoints.RemoveAt(at);
+            _keyByAddress.Remove(old.Record.Address);
+        }
+
+        if (now is not null)
+        {
+            endpoints = endpoints.Insert(~endpoints.BinarySearch(now.Record, s_byAddress), now.Record);
+            _keyByAddress[now.Record.Address] = key;
+        }
+
+        _endpoints = endpoints;
+    }
+
+    private ServiceInstance[] RebuildEndpoints()
     {
         var byAddress = new Dictionary<string, Candidate>(StringComparer.Ordinal);
         foreach (var (key, entry) in _entries)

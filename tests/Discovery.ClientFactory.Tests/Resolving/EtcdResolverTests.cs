@@ -90,6 +90,23 @@ public sealed class EtcdResolverTests : IDisposable
     }
 
     [Fact]
+    public void Push_OneInstanceChanged_ReusesTheAddressesOfTheOthers()
+    {
+        var s1 = new ServiceInstance("127.0.0.1:5001", "s1", null, null, 100, null);
+        var s2 = new ServiceInstance("127.0.0.1:5002", "s2", null, null, 100, null);
+        var s3 = new ServiceInstance("127.0.0.1:5003", "s3", null, null, 100, null);
+        _watcher.Publish(new ServiceView("echo", [s1, s2], true, 1, _time.GetUtcNow(), null));
+        using var resolver = Start();
+        var before = _results[^1].Addresses!;
+
+        _watcher.Publish(new ServiceView("echo", [s1, s3], true, 2, _time.GetUtcNow(), null));
+
+        var after = _results[^1].Addresses!;
+        Assert.Same(before[0], after[0]);
+        Assert.Equal(5003, after[1].EndPoint.Port);
+    }
+
+    [Fact]
     public void Refresh_Always_PushesTheCurrentView()
     {
         _watcher.PublishSynced(("s1", 5001));
