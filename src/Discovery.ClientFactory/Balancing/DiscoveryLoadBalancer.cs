@@ -132,12 +132,12 @@ internal sealed partial class DiscoveryLoadBalancer : LoadBalancer
         var added = new List<Entry>();
         var previous = _entries.ToDictionary(e => e.Endpoint.Record.Address, StringComparer.Ordinal);
         var peersLag = PeersAverageLag();
-        var added = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         _entries.Clear();
         foreach (var address in addresses)
         {
             var record = EtcdAddressAttributes.RecordOf(address);
-            if (!added.Add(record.Address))
+            if (!seen.Add(record.Address))
             {
                 // The same address twice in one list: the first wins (a set, where a scan of the entries made the
                 // first list of a service of n instances cost n² comparisons).
