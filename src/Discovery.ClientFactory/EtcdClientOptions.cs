@@ -71,4 +71,10 @@ public sealed class EtcdClientOptions
     /// <c>Unavailable</c> and <c>Internal</c> too.
     /// </summary>
     public DiscoveryRetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// TLS to the instances (<c>Tls</c>): off by default. With <see cref="EtcdClientTlsOptions.Enabled"/> only https
+    /// instances are called, each certificate validated against a DNS name.
+    /// </summary>
+    public EtcdClientTlsOptions Tls { get; set; } = new();
 }

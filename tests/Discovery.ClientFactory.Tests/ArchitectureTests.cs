@@ -15,6 +15,7 @@ public sealed class ArchitectureTests
         "Discovery.ClientFactory.Picking",
         "Discovery.ClientFactory.Retry",
         "Discovery.ClientFactory.Diagnostics",
+        "Discovery.ClientFactory.Tls",
         "Discovery.ClientFactory.Resolving",
         "Discovery.ClientFactory.Configuration",
         "Discovery.ClientFactory.Balancing",

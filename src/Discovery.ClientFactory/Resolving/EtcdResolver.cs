@@ -1,4 +1,5 @@
 using Discovery.ClientFactory.Diagnostics;
+using Discovery.ClientFactory.Tls;
 using Discovery.Etcd;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
@@ -25,6 +26,7 @@ internal sealed class EtcdResolver : Resolver
     private readonly IServiceWatch _watch;
     private readonly ClientViewRegistry _registry;
     private readonly TimeProvider _time;
+    private readonly InstanceTransportFilter? _transport;
     private ITimer? _firstAnswerTimer;
     private volatile bool _firstAnswerWaitOver;
     private readonly Lock _cacheLock = new();
@@ -35,8 +37,13 @@ internal sealed class EtcdResolver : Resolver
     private ResolverResult? _cachedResult;
     private ResolverResult? _lastSynced;
 
-    public EtcdResolver(IServiceWatch watch, ClientViewRegistry registry, TimeProvider time)
+    /// <param name="watch">The shared watch of the service.</param>
+    /// <param name="registry">Tracks the views clients balance over.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="transport">Which instances the channel can call (TLS or plaintext), or null to pass every instance.</param>
+    public EtcdResolver(IServiceWatch watch, ClientViewRegistry registry, TimeProvider time, InstanceTransportFilter? transport = null)
     {
+        _transport = transport;
         _watch = watch;
         _registry = registry;
         _time = time;
@@ -121,7 +128,9 @@ internal sealed class EtcdResolver : Resolver
             ResolverResult result;
             if (view.IsSynced)
             {
-                result = ResolverResult.ForResult([.. view.Instances.Select(EtcdAddressAttributes.ToAddress)]);
+                result = ResolverResult.ForResult(_transport is null
+                    ? [.. view.Instances.Select(EtcdAddressAttributes.ToAddress)]
+                    : _transport.Select(view.Instances, EtcdAddressAttributes.ToAddress));
                 _lastSynced = result;
             }
             else if (_lastSynced is not null)
