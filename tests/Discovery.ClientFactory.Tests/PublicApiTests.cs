@@ -16,6 +16,7 @@ public sealed class PublicApiTests
                 "Discovery.ClientFactory.DiscoveryRetryOptions",
                 "Discovery.ClientFactory.DiscoveryRouting",
                 "Discovery.ClientFactory.EtcdClientOptions",
+                "Discovery.ClientFactory.EtcdClientTlsOptions",
                 "Microsoft.Extensions.DependencyInjection.DiscoveryPickerServiceCollectionExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdClientHealthChecksBuilderExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdHttpClientBuilderExtensions",
@@ -58,8 +59,14 @@ public sealed class PublicApiTests
                 "EtcdClientOptions.Service: String",
                 "EtcdClientOptions.StaleViewThreshold: TimeSpan",
                 "EtcdClientOptions.StartupWait: TimeSpan",
+                "EtcdClientOptions.Tls: EtcdClientTlsOptions",
                 "EtcdClientOptions.Version: String",
                 "EtcdClientOptions.Zone: String",
+                "EtcdClientTlsOptions.CaFile: String",
+                "EtcdClientTlsOptions.CertFile: String",
+                "EtcdClientTlsOptions.Enabled: Boolean",
+                "EtcdClientTlsOptions.KeyFile: String",
+                "EtcdClientTlsOptions.ServerName: String",
             ],
             PublicSurface.Properties(typeof(EtcdClientOptions).Assembly));
 
