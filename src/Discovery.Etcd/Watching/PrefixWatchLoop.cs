@@ -28,6 +28,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
     private readonly string _service;
     private readonly string _subject;
     private readonly ByteString _key;
+    private readonly string _keyText;
     private readonly ByteString _rangeEnd;
     private readonly TimeSpan _listTimeout;
     private readonly WatchTimings _timings;
@@ -73,6 +74,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
         _service = service;
         _subject = subject;
         _key = ByteString.CopyFromUtf8(key);
+        _keyText = key;
         if (isPrefix)
         {
             var end = _key.ToByteArray();
@@ -134,7 +136,11 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
                     continue;
                 }
 
-                Fail(string.IsNullOrEmpty(ended.CancelReason) ? "etcd cancelled the watch" : "etcd cancelled the watch: " + ended.CancelReason);
+                Fail(string.IsNullOrEmpty(ended.CancelReason)
+                    ? "etcd cancelled the watch"
+                    : ended.CancelReason.Contains("permission denied", StringComparison.Ordinal)
+                        ? $"etcd cancelled the watch of '{_keyText}': {EtcdCallErrors.PermissionDeniedPrefix} watch to user '{_connection.Options.Username}', whose roles lack read permission on that prefix ({ended.CancelReason})"
+                        : "etcd cancelled the watch: " + ended.CancelReason);
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
@@ -185,6 +191,12 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 resync.Fail(ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
+                if (ex is RpcException denied && EtcdCallErrors.IsPermissionDenied(denied))
+                {
+                    _connection.ReportFailure(denied);
+                    throw EtcdCallErrors.PermissionDenied(denied, "range read", _keyText, "read", _connection.Options.Username);
+                }
+
                 throw;
             }
         }
