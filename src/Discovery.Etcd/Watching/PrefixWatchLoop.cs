@@ -182,8 +182,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
         {
             try
             {
-                var listing = await _connection.KV.RangeAsync(
-                    new RangeRequest { Key = _key, RangeEnd = _rangeEnd }, options).ConfigureAwait(false);
+                var listing = await ListAsync(options).ConfigureAwait(false);
                 _listedRevision = listing.Header.Revision;
                 var reason = ApplyListing(listing, resyncReason);
                 resync?.SetTag(ResyncReasonAttribute, reason);
@@ -211,6 +210,42 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
         };
         return await stream.RunAsync(create, OnResponse, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Lists the prefix in pages of <see cref="ListPageSize"/> keys, every page read at the first page's revision, so
+    /// the pages form one consistent snapshot and no single reply grows with the service: a prefix of 50,000 records
+    /// of 64 KiB each would otherwise be a 3 GiB message, past gRPC's 2 GiB limit. The pages are merged into one
+    /// response (the watch resumes from its revision); a revision compacted between pages fails this attempt, and
+    /// the loop lists again.
+    /// </summary>
+    private async Task<RangeResponse> ListAsync(CallOptions options)
+    {
+        var listing = await _connection.KV.RangeAsync(
+            new RangeRequest { Key = _key, RangeEnd = _rangeEnd, Limit = ListPageSize }, options).ConfigureAwait(false);
+        var more = listing.More;
+        while (more && listing.Kvs.Count > 0)
+        {
+            var last = listing.Kvs[^1].Key;
+            var page = await _connection.KV.RangeAsync(
+                new RangeRequest
+                {
+                    Key = ByteString.CopyFrom([.. last.Span, (byte)0]),
+                    RangeEnd = _rangeEnd,
+                    Limit = ListPageSize,
+                    Revision = listing.Header.Revision,
+                },
+                options).ConfigureAwait(false);
+            listing.Kvs.AddRange(page.Kvs);
+            more = page.More;
+        }
+
+        listing.More = false;
+        listing.Count = listing.Kvs.Count;
+        return listing;
+    }
+
+    /// <summary>Keys per listing page: with values up to 64 KiB (MaxRecordBytes), a page stays under 64 MiB.</summary>
+    internal const int ListPageSize = 1000;
 
     /// <summary>Applies a listing; returns the resync reason it was counted under (<c>data_loss</c> wins).</summary>
     private string ApplyListing(RangeResponse listing, string resyncReason)
