@@ -9,7 +9,7 @@ namespace Discovery.Testing;
 /// The least-privilege etcd set-up the README gives, made on an auth node (<see cref="EtcdNodeOptions.EnableAuth"/>)
 /// for one service: a server role (read and write <c>{service}/</c> and <c>_discovery/status/{service}/</c>, read
 /// <c>_discovery/control/{service}/</c>), a client role (read <c>{service}/</c>) and an ops role (read and write
-/// <c>_discovery/control/</c>), each with a user of the same name.
+/// <c>_discovery/control/</c>, read <c>_discovery/status/</c>), each with a user of the same name.
 /// </summary>
 /// <example><code>
 /// var roles = await EtcdRoles.CreateAsync(etcd, "echo");
@@ -56,7 +56,10 @@ public sealed class EtcdRoles
             ($"_discovery/control/{service}/", Permission.Types.Type.Read),
         ]).ConfigureAwait(false);
         await roles.AddAsync(root, roles.ClientUser, [($"{service}/", Permission.Types.Type.Read)]).ConfigureAwait(false);
-        await roles.AddAsync(root, roles.OpsUser, [("_discovery/control/", Permission.Types.Type.Readwrite)]).ConfigureAwait(false);
+        await roles.AddAsync(root, roles.OpsUser, [
+            ("_discovery/control/", Permission.Types.Type.Readwrite),
+            ("_discovery/status/", Permission.Types.Type.Read),
+        ]).ConfigureAwait(false);
         return roles;
     }
 
