@@ -128,9 +128,14 @@ internal sealed class EtcdResolver : Resolver
             ResolverResult result;
             if (view.IsSynced)
             {
-                result = ResolverResult.ForResult(_transport is null
+                var addresses = _transport is null
                     ? [.. view.Instances.Select(EtcdAddressAttributes.ToAddress)]
-                    : _transport.Select(view.Instances, EtcdAddressAttributes.ToAddress));
+                    : _transport.Select(view.Instances, EtcdAddressAttributes.ToAddress);
+
+                // Instances there but none callable: say why, rather than "no registered instance".
+                result = addresses.Length == 0 && view.Instances.Count > 0 && _transport is not null
+                    ? ResolverResult.ForFailure(new Status(StatusCode.Unavailable, _transport.DescribeAllRefused(view.Instances.Count)))
+                    : ResolverResult.ForResult(addresses);
                 _lastSynced = result;
             }
             else if (_lastSynced is not null)

@@ -94,6 +94,21 @@ internal sealed partial class InstanceTransportFilter
         return [.. result];
     }
 
+    /// <summary>Why every instance of a view was refused, for the calls' error: counts by reason and the setting to check.</summary>
+    public string DescribeAllRefused(int instances)
+    {
+        var reasons = _refused.GroupBy(k => k[(k.LastIndexOf('|') + 1)..]).Select(g => $"{g.Count()} {Describe(g.Key)}");
+        return $"all {instances} registered instance(s) of '{_service}' were refused ({string.Join(", ", reasons)}); "
+            + $"a client never calls an instance over another transport than its own ({_section}:Tls)";
+    }
+
+    private static string Describe(string reason) => reason switch
+    {
+        TlsRefused => "serve TLS and this client is plaintext",
+        PlaintextRefused => "are plaintext and this client requires TLS",
+        _ => "serve TLS with no TLS name registered nor configured",
+    };
+
     private void Refuse(ServiceInstance instance, string reason)
     {
         _metrics.Refused(_service, reason);

@@ -139,6 +139,7 @@ public sealed class ServiceTlsTests : IAsyncLifetime
 
         Assert.DoesNotContain("tlsname", record, StringComparison.Ordinal);
         Assert.True(refused.Failed == refused.Calls, refused.ToString());
+        Assert.Contains("serve TLS with no TLS name registered nor configured", string.Join(" | ", refused.ErrorMessages.Values), StringComparison.Ordinal);
         Assert.True(named.Failed == 0 && named.CallsTo("s1") > 0, named.ToString());
     }
 
