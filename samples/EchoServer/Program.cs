@@ -5,7 +5,12 @@
 // --Telemetry:Console=true prints Discovery's metrics and spans (registration, re-registration, drain) to the console.
 // Health-gated registration: --Discovery:Registration:HealthGate:Enabled=true (the readiness check below carries the
 // tag "ready"; --Echo:ReadyAfter=00:00:03 keeps it Unhealthy for 3 s, --Echo:UnhealthyFile=/tmp/x while /tmp/x exists).
+// TLS: --urls https://0.0.0.0:5001 --Kestrel:Certificates:Default:Path=server.pem --Kestrel:Certificates:Default:KeyPath=server-key.pem
+// --Discovery:Registration:TlsName=echo.internal registers scheme=https and tlsname=echo.internal; --Echo:ClientCaFile=ca.pem
+// also requires client certificates signed by that CA (mutual TLS).
+using System.Security.Cryptography.X509Certificates;
 using Discovery.Etcd;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using EchoServer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -33,6 +38,25 @@ if (builder.Configuration.GetValue<bool>("Telemetry:Console"))
     builder.Services.AddOpenTelemetry()
         .WithMetrics(m => m.AddMeter(DiscoveryTelemetry.MeterName).AddConsoleExporter())
         .WithTracing(t => t.AddSource(DiscoveryTelemetry.ActivitySourceName).AddConsoleExporter());
+}
+
+if (builder.Configuration["Echo:ClientCaFile"] is { Length: > 0 } clientCaFile)
+{
+    // Mutual TLS: every https endpoint requires a client certificate signed by a CA of this PEM file.
+    var clientCas = new X509Certificate2Collection();
+    clientCas.ImportFromPemFile(clientCaFile);
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+    {
+        https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+        https.ClientCertificateValidation = (certificate, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.CustomTrustStore.AddRange(clientCas);
+            return chain.Build(certificate);
+        };
+    }));
 }
 
 var app = builder.Build();

@@ -77,4 +77,10 @@ public sealed class EtcdClientOptions
     /// deterministically per client. Off by default.
     /// </summary>
     public DiscoverySubsetOptions Subset { get; set; } = new();
+
+    /// <summary>
+    /// TLS to the instances (<c>Tls</c>): off by default. With <see cref="EtcdClientTlsOptions.Enabled"/> only https
+    /// instances are called, each certificate validated against a DNS name.
+    /// </summary>
+    public EtcdClientTlsOptions Tls { get; set; } = new();
 }

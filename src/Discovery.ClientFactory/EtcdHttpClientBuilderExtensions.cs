@@ -7,12 +7,14 @@ using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Resolving;
 using Discovery.ClientFactory.Retry;
 using Discovery.ClientFactory.Routing;
+using Discovery.ClientFactory.Tls;
 using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -105,9 +107,22 @@ public static class EtcdHttpClientBuilderExtensions
             channel.ServiceConfig.LoadBalancingConfigs.Clear();
             channel.ServiceConfig.LoadBalancingConfigs.Add(policy);
             RetryServiceConfig.Apply(channel.ServiceConfig, clientOptions.Retry);
-            // The etcd scheme says nothing about TLS: plaintext unless the app set credentials (https servers).
-            channel.Credentials ??= ChannelCredentials.Insecure;
+            // The etcd scheme says nothing about TLS: the client's Tls options do (an app's own credentials, such as
+            // TLS plus call credentials, are kept). A channel is TLS or plaintext as a whole.
+            channel.Credentials ??= clientOptions.Tls.Enabled ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
         });
+
+        // The CA, client certificate and certificate checks of the TLS connections, on the handler grpc-dotnet's
+        // client factory made (its action runs first). The name checked per instance is its HostOverride attribute.
+        services.AddOptions<HttpClientFactoryOptions>(name)
+            .Configure<IOptionsMonitor<EtcdClientOptions>>((factoryOptions, monitor) => factoryOptions.HttpMessageHandlerBuilderActions.Add(handlerBuilder =>
+            {
+                var tls = monitor.Get(name).Tls;
+                if (tls.Enabled && handlerBuilder.PrimaryHandler is SocketsHttpHandler sockets)
+                {
+                    sockets.SslOptions = InstanceTlsSetup.Create(tls, $"{EtcdClientOptions.SectionName}:{name}:Tls", out _);
+                }
+            }));
 
         // First, so outermost: each retried attempt goes through the routing interceptor again.
         builder.AddInterceptor(provider =>
@@ -154,6 +169,7 @@ public static class EtcdHttpClientBuilderExtensions
         services.TryAddSingleton<SubchannelMetrics>();
         services.TryAddSingleton<EjectionMetrics>();
         services.TryAddSingleton<RetryMetrics>();
+        services.TryAddSingleton<TransportMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, EtcdClientOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EtcdClientOptions>, RetryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, EtcdResolverFactory>());

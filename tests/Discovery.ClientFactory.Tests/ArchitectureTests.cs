@@ -16,6 +16,7 @@ public sealed class ArchitectureTests
         "Discovery.ClientFactory.Subsetting",
         "Discovery.ClientFactory.Retry",
         "Discovery.ClientFactory.Diagnostics",
+        "Discovery.ClientFactory.Tls",
         "Discovery.ClientFactory.Resolving",
         "Discovery.ClientFactory.Configuration",
         "Discovery.ClientFactory.Balancing",

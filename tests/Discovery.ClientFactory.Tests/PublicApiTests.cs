@@ -17,6 +17,7 @@ public sealed class PublicApiTests
                 "Discovery.ClientFactory.DiscoveryRouting",
                 "Discovery.ClientFactory.DiscoverySubsetOptions",
                 "Discovery.ClientFactory.EtcdClientOptions",
+                "Discovery.ClientFactory.EtcdClientTlsOptions",
                 "Microsoft.Extensions.DependencyInjection.DiscoveryPickerServiceCollectionExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdClientHealthChecksBuilderExtensions",
                 "Microsoft.Extensions.DependencyInjection.EtcdHttpClientBuilderExtensions",
@@ -62,8 +63,14 @@ public sealed class PublicApiTests
                 "EtcdClientOptions.StaleViewThreshold: TimeSpan",
                 "EtcdClientOptions.StartupWait: TimeSpan",
                 "EtcdClientOptions.Subset: DiscoverySubsetOptions",
+                "EtcdClientOptions.Tls: EtcdClientTlsOptions",
                 "EtcdClientOptions.Version: String",
                 "EtcdClientOptions.Zone: String",
+                "EtcdClientTlsOptions.CaFile: String",
+                "EtcdClientTlsOptions.CertFile: String",
+                "EtcdClientTlsOptions.Enabled: Boolean",
+                "EtcdClientTlsOptions.KeyFile: String",
+                "EtcdClientTlsOptions.ServerName: String",
             ],
             PublicSurface.Properties(typeof(EtcdClientOptions).Assembly));
 

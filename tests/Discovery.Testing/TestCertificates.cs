@@ -15,9 +15,14 @@ public sealed class TestCertificates : IDisposable
     private readonly X509Certificate2 _ca;
     private readonly X509Certificate2 _untrustedCa;
     private readonly X509Certificate2 _client;
+    private readonly X509Certificate2 _caWithKey;
+    private readonly X509Certificate2 _untrustedCaWithKey;
 
-    private TestCertificates(string folder, X509Certificate2 ca, X509Certificate2 untrustedCa, X509Certificate2 client)
+    private TestCertificates(
+        string folder, X509Certificate2 ca, X509Certificate2 untrustedCa, X509Certificate2 client, X509Certificate2 caWithKey, X509Certificate2 untrustedCaWithKey)
     {
+        _caWithKey = caWithKey;
+        _untrustedCaWithKey = untrustedCaWithKey;
         _folder = folder;
         _ca = ca;
         _untrustedCa = untrustedCa;
@@ -60,8 +65,8 @@ public sealed class TestCertificates : IDisposable
         var folder = Path.Combine(ProcessRegistry.RunFolder, "certs-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
 
-        using var ca = CertificateFactory.CreateAuthority("Discovery Test CA");
-        using var untrustedCa = CertificateFactory.CreateAuthority("Discovery Untrusted CA");
+        var ca = CertificateFactory.CreateAuthority("Discovery Test CA");
+        var untrustedCa = CertificateFactory.CreateAuthority("Discovery Untrusted CA");
         using var server = CertificateFactory.CreateLeaf(ca, "127.0.0.1", server: true);
         using var client = CertificateFactory.CreateLeaf(ca, "discovery-test-client", server: false);
 
@@ -74,7 +79,25 @@ public sealed class TestCertificates : IDisposable
             folder,
             X509CertificateLoader.LoadCertificate(ca.RawData),
             X509CertificateLoader.LoadCertificate(untrustedCa.RawData),
-            CertificateFactory.WithExportableKey(client));
+            CertificateFactory.WithExportableKey(client),
+            ca,
+            untrustedCa);
+    }
+
+    /// <summary>
+    /// Issues a server certificate for the DNS names given (and no IP address), signed by the test CA, or by the
+    /// untrusted CA when <paramref name="untrusted"/>; writes <c>{file}.pem</c> and <c>{file}-key.pem</c>.
+    /// </summary>
+    /// <returns>The certificate and key file paths.</returns>
+    public (string CertFile, string KeyFile) IssueServerCertificate(string file, IReadOnlyList<string> dnsNames, bool untrusted = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(file);
+        ArgumentNullException.ThrowIfNull(dnsNames);
+        var certFile = Path.Combine(_folder, file + ".pem");
+        var keyFile = Path.Combine(_folder, file + "-key.pem");
+        using var leaf = CertificateFactory.CreateLeaf(untrusted ? _untrustedCaWithKey : _caWithKey, dnsNames[0], server: true, dnsNames);
+        CertificateFactory.WritePem(leaf, certFile, keyFile);
+        return (certFile, keyFile);
     }
 
     /// <summary>Configures a TLS client to trust only <see cref="CaFile"/> and, if asked, to present the client certificate.</summary>
@@ -103,6 +126,8 @@ public sealed class TestCertificates : IDisposable
         _ca.Dispose();
         _untrustedCa.Dispose();
         _client.Dispose();
+        _caWithKey.Dispose();
+        _untrustedCaWithKey.Dispose();
         ProcessRegistry.TryDeleteFolder(_folder);
     }
 

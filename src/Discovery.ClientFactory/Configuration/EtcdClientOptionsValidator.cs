@@ -55,7 +55,52 @@ internal sealed class EtcdClientOptionsValidator(PickerRegistry pickers) : IVali
             }
         }
 
+        ValidateTls(options.Tls, $"{section}:Tls", failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateTls(EtcdClientTlsOptions? tls, string section, List<string> failures)
+    {
+        if (tls is null)
+        {
+            return;
+        }
+
+        var files = new[] { (nameof(tls.CaFile), tls.CaFile), (nameof(tls.CertFile), tls.CertFile), (nameof(tls.KeyFile), tls.KeyFile) };
+        if (!tls.Enabled)
+        {
+            foreach (var (key, value) in files.Append((nameof(tls.ServerName), tls.ServerName)))
+            {
+                if (!string.IsNullOrEmpty(value))
+                {
+                    failures.Add($"{section}:{key} is set but {section}:Enabled is false: set Enabled to true to call the instances over TLS.");
+                }
+            }
+
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(tls.ServerName)
+            && (Uri.CheckHostName(tls.ServerName) != UriHostNameType.Dns || tls.ServerName is "*" or "+"))
+        {
+            failures.Add($"{section}:ServerName '{tls.ServerName}' must be a DNS name (the name the certificates carry), not an IP address, a URL or host:port.");
+        }
+
+        foreach (var (key, value) in files)
+        {
+            if (!string.IsNullOrEmpty(value) && !File.Exists(value))
+            {
+                // The path only: a key file's contents are never read into a message.
+                failures.Add($"{section}:{key} '{value}' does not exist.");
+            }
+        }
+
+        if (string.IsNullOrEmpty(tls.CertFile) != string.IsNullOrEmpty(tls.KeyFile))
+        {
+            failures.Add(string.IsNullOrEmpty(tls.KeyFile)
+                ? $"{section}:KeyFile is required when {section}:CertFile is set."
+                : $"{section}:CertFile is required when {section}:KeyFile is set.");
+        }
     }
 
     private static void RequirePositive(TimeSpan value, string key, List<string> failures, bool allowZero)

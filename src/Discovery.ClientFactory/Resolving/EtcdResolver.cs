@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Discovery.ClientFactory.Diagnostics;
+using Discovery.ClientFactory.Tls;
 using Discovery.Etcd;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
@@ -33,6 +34,8 @@ internal sealed class EtcdResolver : Resolver
     private readonly ConditionalWeakTable<ServiceInstance, BalancerAddress> _addresses = new();
     private readonly ClientViewRegistry _registry;
     private readonly TimeProvider _time;
+    private readonly InstanceTransportFilter? _transport;
+    private readonly Func<ServiceInstance, BalancerAddress> _addressOf;
     private ITimer? _firstAnswerTimer;
     private volatile bool _firstAnswerWaitOver;
     private readonly Lock _cacheLock = new();
@@ -43,8 +46,14 @@ internal sealed class EtcdResolver : Resolver
     private ResolverResult? _cachedResult;
     private ResolverResult? _lastSynced;
 
-    public EtcdResolver(IServiceWatch watch, ClientViewRegistry registry, TimeProvider time)
+    /// <param name="watch">The shared watch of the service.</param>
+    /// <param name="registry">Tracks the views clients balance over.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="transport">Which instances the channel can call (TLS or plaintext), or null to pass every instance.</param>
+    public EtcdResolver(IServiceWatch watch, ClientViewRegistry registry, TimeProvider time, InstanceTransportFilter? transport = null)
     {
+        _transport = transport;
+        _addressOf = instance => _addresses.GetValue(instance, s_toAddress);
         _watch = watch;
         _registry = registry;
         _time = time;
@@ -142,7 +151,14 @@ internal sealed class EtcdResolver : Resolver
             ResolverResult result;
             if (view.IsSynced)
             {
-                result = ResolverResult.ForResult(AddressesOf(view.Instances));
+                var addresses = _transport is null
+                    ? AddressesOf(view.Instances)
+                    : _transport.Select(view.Instances, _addressOf);
+
+                // Instances there but none callable: say why, rather than "no registered instance".
+                result = addresses.Length == 0 && view.Instances.Count > 0 && _transport is not null
+                    ? ResolverResult.ForFailure(new Status(StatusCode.Unavailable, _transport.DescribeAllRefused(view.Instances.Count)))
+                    : ResolverResult.ForResult(addresses);
                 _lastSynced = result;
             }
             else if (_lastSynced is not null)

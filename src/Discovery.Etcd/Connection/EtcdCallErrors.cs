@@ -35,6 +35,31 @@ internal static class EtcdCallErrors
             $"({Section}:Username, {Section}:Password). etcd said: {exception.Status.Detail}",
             exception));
 
+    /// <summary>The start of the detail of every error about an operation etcd's roles do not allow.</summary>
+    public const string PermissionDeniedPrefix = "etcd denied";
+
+    /// <summary>True for etcd's answer to an operation the user's roles do not allow ("etcdserver: permission denied").</summary>
+    public static bool IsPermissionDenied(RpcException exception) =>
+        exception.StatusCode == StatusCode.PermissionDenied
+        || exception.Status.Detail.Contains("permission denied", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A denied operation, named: which operation, on which key or prefix, as which user, and which permission the
+    /// user's roles lack. etcd itself says only "etcdserver: permission denied".
+    /// </summary>
+    /// <param name="exception">etcd's answer.</param>
+    /// <param name="operation">What was asked: <c>put</c>, <c>delete</c>, <c>range read</c>, <c>watch</c>.</param>
+    /// <param name="key">The key, or the prefix (ending with <c>/</c>), asked for.</param>
+    /// <param name="permission"><c>read</c> or <c>write</c>.</param>
+    /// <param name="username">The etcd user, or null without auth.</param>
+    public static RpcException PermissionDenied(RpcException exception, string operation, string key, string permission, string? username) =>
+        new(new Status(
+            StatusCode.PermissionDenied,
+            $"{PermissionDeniedPrefix} {operation} of '{key}'{(username is null ? string.Empty : $" to user '{username}'")}: " +
+            $"its roles lack {permission} permission on {(key.EndsWith('/') ? "that prefix" : "that key")} " +
+            $"(etcdctl role grant-permission <role> {(permission == "write" ? "readwrite" : "read")} '{key}' --prefix). etcd said: {exception.Status.Detail}",
+            exception));
+
     /// <summary>True when etcd's Authenticate call rejected the credentials themselves.</summary>
     public static bool IsRejectedCredentials(RpcException exception) =>
         exception.StatusCode == StatusCode.InvalidArgument

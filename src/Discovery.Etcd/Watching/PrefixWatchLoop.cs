@@ -28,6 +28,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
     private readonly string _service;
     private readonly string _subject;
     private readonly ByteString _key;
+    private readonly string _keyText;
     private readonly ByteString _rangeEnd;
     private readonly TimeSpan _listTimeout;
     private readonly WatchTimings _timings;
@@ -73,6 +74,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
         _service = service;
         _subject = subject;
         _key = ByteString.CopyFromUtf8(key);
+        _keyText = key;
         if (isPrefix)
         {
             var end = _key.ToByteArray();
@@ -134,7 +136,11 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
                     continue;
                 }
 
-                Fail(string.IsNullOrEmpty(ended.CancelReason) ? "etcd cancelled the watch" : "etcd cancelled the watch: " + ended.CancelReason);
+                Fail(string.IsNullOrEmpty(ended.CancelReason)
+                    ? "etcd cancelled the watch"
+                    : ended.CancelReason.Contains("permission denied", StringComparison.Ordinal)
+                        ? $"etcd cancelled the watch of '{_keyText}': {EtcdCallErrors.PermissionDeniedPrefix} watch to user '{_connection.Options.Username}', whose roles lack read permission on that prefix ({ended.CancelReason})"
+                        : "etcd cancelled the watch: " + ended.CancelReason);
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
@@ -176,8 +182,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
         {
             try
             {
-                var listing = await _connection.KV.RangeAsync(
-                    new RangeRequest { Key = _key, RangeEnd = _rangeEnd }, options).ConfigureAwait(false);
+                var listing = await ListAsync(options).ConfigureAwait(false);
                 _listedRevision = listing.Header.Revision;
                 var reason = ApplyListing(listing, resyncReason);
                 resync?.SetTag(ResyncReasonAttribute, reason);
@@ -185,6 +190,12 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 resync.Fail(ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
+                if (ex is RpcException denied && EtcdCallErrors.IsPermissionDenied(denied))
+                {
+                    _connection.ReportFailure(denied);
+                    throw EtcdCallErrors.PermissionDenied(denied, "range read", _keyText, "read", _connection.Options.Username);
+                }
+
                 throw;
             }
         }
@@ -199,6 +210,42 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
         };
         return await stream.RunAsync(create, OnResponse, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Lists the prefix in pages of <see cref="ListPageSize"/> keys, every page read at the first page's revision, so
+    /// the pages form one consistent snapshot and no single reply grows with the service: a prefix of 50,000 records
+    /// of 64 KiB each would otherwise be a 3 GiB message, past gRPC's 2 GiB limit. The pages are merged into one
+    /// response (the watch resumes from its revision); a revision compacted between pages fails this attempt, and
+    /// the loop lists again.
+    /// </summary>
+    private async Task<RangeResponse> ListAsync(CallOptions options)
+    {
+        var listing = await _connection.KV.RangeAsync(
+            new RangeRequest { Key = _key, RangeEnd = _rangeEnd, Limit = ListPageSize }, options).ConfigureAwait(false);
+        var more = listing.More;
+        while (more && listing.Kvs.Count > 0)
+        {
+            var last = listing.Kvs[^1].Key;
+            var page = await _connection.KV.RangeAsync(
+                new RangeRequest
+                {
+                    Key = ByteString.CopyFrom([.. last.Span, (byte)0]),
+                    RangeEnd = _rangeEnd,
+                    Limit = ListPageSize,
+                    Revision = listing.Header.Revision,
+                },
+                options).ConfigureAwait(false);
+            listing.Kvs.AddRange(page.Kvs);
+            more = page.More;
+        }
+
+        listing.More = false;
+        listing.Count = listing.Kvs.Count;
+        return listing;
+    }
+
+    /// <summary>Keys per listing page: with values up to 64 KiB (MaxRecordBytes), a page stays under 64 MiB.</summary>
+    internal const int ListPageSize = 1000;
 
     /// <summary>Applies a listing; returns the resync reason it was counted under (<c>data_loss</c> wins).</summary>
     private string ApplyListing(RangeResponse listing, string resyncReason)

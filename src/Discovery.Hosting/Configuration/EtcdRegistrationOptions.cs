@@ -68,6 +68,15 @@ public sealed class EtcdRegistrationOptions
     public string? AdvertisedHost { get; set; }
 
     /// <summary>
+    /// The DNS name clients validate the certificate of this server's https endpoints against, written as
+    /// <c>tlsname</c> (with <c>scheme=https</c>) into their records. Default: the host an https endpoint was bound
+    /// to when it is a DNS name (<c>https://echo.internal:5001</c>), else <see cref="AdvertisedHost"/> when it is a
+    /// DNS name, else none (clients then need <c>Discovery:Clients:{name}:Tls:ServerName</c>). An IP address is
+    /// never registered as a TLS name. Plaintext endpoints carry neither key.
+    /// </summary>
+    public string? TlsName { get; set; }
+
+    /// <summary>
     /// Which bound Kestrel addresses to register: each entry is a port (<c>5001</c>) or a bound URL
     /// (<c>http://0.0.0.0:5001</c>). Default (empty): every bound address.
     /// </summary>

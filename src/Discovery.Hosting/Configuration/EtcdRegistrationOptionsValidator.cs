@@ -55,6 +55,10 @@ internal sealed class EtcdRegistrationOptionsValidator(
             {
                 failures.Add($"{Section}:Metadata:{key} collides with a reserved key (id, version, weight, zone): set {Section}:{ReservedProperty(key)} instead.");
             }
+            else if (TransportMetadata.IsTransportKey(key))
+            {
+                failures.Add($"{Section}:Metadata:{key} is written by the registration itself for https endpoints: set {Section}:TlsName for the TLS name.");
+            }
             else if (value is null || HasControl(value))
             {
                 failures.Add($"{Section}:Metadata:{key} must be text without control characters.");
@@ -77,6 +81,11 @@ internal sealed class EtcdRegistrationOptionsValidator(
         if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > TimeSpan.FromMinutes(5))
         {
             failures.Add($"{Section}:DrainDelay {options.DrainDelay} must be between 0 and 5 minutes.");
+        }
+
+        if (!string.IsNullOrEmpty(options.TlsName) && !RegistrationTls.IsDnsName(options.TlsName))
+        {
+            failures.Add($"{Section}:TlsName '{options.TlsName}' must be a DNS name (the name a certificate carries), not an IP address, a wildcard, a URL or host:port.");
         }
 
         if (options.AdvertisedHost is { } host && !AdvertisedAddresses.IsValidAdvertisedHost(host))

@@ -74,9 +74,16 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         catch (RpcException ex)
         {
             _connection.ReportFailure(ex);
-            throw;
+            throw Named(ex, "put", records);
         }
     }
+
+    /// <summary>A permission denial named with its operation, key(s) and user; any other error as it is.</summary>
+    private RpcException Named(RpcException exception, string operation, IReadOnlyList<LeaseRecord> records) =>
+        EtcdCallErrors.IsPermissionDenied(exception)
+            ? EtcdCallErrors.PermissionDenied(
+                exception, operation, string.Join("', '", records.Select(r => r.Key)), "write", _connection.Options.Username)
+            : exception;
 
     public async Task<long> DeleteOwnedAsync(long leaseId, IReadOnlyList<LeaseRecord> records, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -106,7 +113,7 @@ internal sealed class EtcdLeaseApi : ILeaseApi, IDisposable
         catch (RpcException ex)
         {
             _connection.ReportFailure(ex);
-            throw;
+            throw Named(ex, "delete", records);
         }
     }
 

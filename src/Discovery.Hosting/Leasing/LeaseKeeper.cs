@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Discovery.Etcd.Connection;
 using Discovery.Etcd.Diagnostics;
 using Discovery.Etcd.Retry;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -59,6 +61,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private volatile LeaseKeeperStatus _status;
     private bool _registeredOnce;
     private int _registerAttempts;
+    private int _deniedWrites;
 
     // Loop-owned: whether our records are in etcd now (as far as we wrote them), and whether they ever were.
     private bool _recordsPresent;
@@ -399,6 +402,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         {
             var revision = await PutAllHedgedAsync(leaseId, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _recordsRevision, revision);
+            _deniedWrites = 0;
             return PutOutcome.Written;
         }
         catch (LeaseNotFoundException ex)
@@ -406,6 +410,12 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
             span.Fail("the lease is gone");
             LeaseGone(leaseId, ex.Message);
             return PutOutcome.LeaseGone;
+        }
+        catch (RpcException ex) when (EtcdCallErrors.IsPermissionDenied(ex))
+        {
+            span.Fail("permission denied");
+            Denied(ex);
+            return PutOutcome.Denied;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -415,8 +425,30 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         }
     }
 
-    // A gone lease is registered again at once; etcd not answering is retried after a pause.
-    private TimeSpan PauseAfter(PutOutcome outcome) => outcome == PutOutcome.LeaseGone ? TimeSpan.Zero : _options.RetryInterval;
+    // A gone lease is registered again at once; etcd not answering is retried after a pause; a denied write (the
+    // roles must change, which takes an operator) after a growing one, so a misconfigured fleet does not hammer etcd.
+    private TimeSpan PauseAfter(PutOutcome outcome) => outcome switch
+    {
+        PutOutcome.LeaseGone => TimeSpan.Zero,
+        PutOutcome.Denied => s_deniedBackoff.DelayBefore(_deniedWrites, SharedJitterSource.Instance),
+        _ => _options.RetryInterval,
+    };
+
+    private void Denied(RpcException exception)
+    {
+        // The detail names the key, the user and the permission (EtcdCallErrors.PermissionDenied).
+        var reason = exception.Status.Detail;
+        if (_deniedWrites++ == 0)
+        {
+            Log.WriteDenied(_logger, _name, s_deniedBackoff.Max.TotalSeconds, reason);
+        }
+        else
+        {
+            Log.RegistrationAttemptFailed(_logger, _name, reason);
+        }
+
+        SetStatus(ConfirmedWithinTtl() ? LeaseKeeperState.Retrying : LeaseKeeperState.Lost, reason);
+    }
 
     private async Task<TimeSpan> RestoreAsync(CancellationToken cancellationToken)
     {
@@ -572,6 +604,8 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     }
 
     // Positive and random: etcd takes any id but 0, and ids of its own choosing are unique per member, not random.
+    private static readonly ExponentialBackoff s_deniedBackoff = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 2, 0.2);
+
     private static long NewLeaseId() => Random.Shared.NextInt64(1, long.MaxValue);
 
     // The write holds only puts of our own values under one lease, so a second copy of it changes nothing.
@@ -660,6 +694,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
         Written,
         LeaseGone,
         Unreachable,
+        Denied,
     }
 
     private static partial class Log
@@ -690,6 +725,9 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
         [LoggerMessage(9, LogLevel.Warning, "Cannot register {Name} in etcd yet, retrying until it answers: {Reason}")]
         public static partial void FirstRegistrationFailed(ILogger logger, string name, string reason);
+
+        [LoggerMessage(18, LogLevel.Warning, "etcd denied writing the records of {Name}; retrying with a growing pause (at most {MaxSeconds} s) until the user's roles allow it: {Reason}")]
+        public static partial void WriteDenied(ILogger logger, string name, double maxSeconds, string reason);
 
         [LoggerMessage(10, LogLevel.Debug, "Registration attempt of {Name} failed: {Reason}")]
         public static partial void RegistrationAttemptFailed(ILogger logger, string name, string reason);

@@ -22,9 +22,20 @@ internal static class AdvertisedAddresses
         IEnumerable<string> boundUrls,
         EndpointFilter filter,
         string? advertisedHost,
+        Func<string> defaultHost) =>
+        [.. ResolveEndpoints(boundUrls, filter, advertisedHost, defaultHost).Select(e => e.Address)];
+
+    /// <summary>
+    /// The endpoints to register, in bound order, each once, with whether each serves TLS and the host it was bound
+    /// to (a TLS name may be derived from it).
+    /// </summary>
+    public static IReadOnlyList<AdvertisedEndpoint> ResolveEndpoints(
+        IEnumerable<string> boundUrls,
+        EndpointFilter filter,
+        string? advertisedHost,
         Func<string> defaultHost)
     {
-        var result = new List<string>();
+        var result = new List<AdvertisedEndpoint>();
         string? wildcardHost = null;
         foreach (var url in boundUrls)
         {
@@ -52,9 +63,10 @@ internal static class AdvertisedAddresses
             }
 
             var address = string.Create(CultureInfo.InvariantCulture, $"{host}:{bound.Port}");
-            if (!result.Contains(address, StringComparer.OrdinalIgnoreCase))
+            if (!result.Exists(e => string.Equals(e.Address, address, StringComparison.OrdinalIgnoreCase)))
             {
-                result.Add(address);
+                result.Add(new AdvertisedEndpoint(
+                    address, string.Equals(bound.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase), bound.Host));
             }
         }
 
@@ -111,3 +123,9 @@ internal static class AdvertisedAddresses
             ? $"[{ip}]"
             : host;
 }
+
+/// <summary>One address to register.</summary>
+/// <param name="Address">The <c>host:port</c> clients dial.</param>
+/// <param name="Https">True when Kestrel serves TLS there.</param>
+/// <param name="BoundHost">The host of the bound URL, as bound.</param>
+internal sealed record AdvertisedEndpoint(string Address, bool Https, string BoundHost);

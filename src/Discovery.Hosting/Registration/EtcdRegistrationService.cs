@@ -143,7 +143,8 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             throw new InvalidOperationException(GrpcEndpointSelection.NoneLeftMessage(service, http1Only));
         }
 
-        var addresses = AdvertisedAddresses.Resolve(usable, filter, _options.AdvertisedHost, AdvertisedAddresses.MachineAddress);
+        var endpoints = AdvertisedAddresses.ResolveEndpoints(usable, filter, _options.AdvertisedHost, AdvertisedAddresses.MachineAddress);
+        IReadOnlyList<string> addresses = [.. endpoints.Select(e => e.Address)];
         _addresses = addresses;
         if (addresses.Count == 0)
         {
@@ -158,11 +159,26 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
             weight,
             _options.Zone,
             _options.Metadata.AsReadOnly());
+        var tlsNames = endpoints.ToDictionary(
+            e => e.Address, e => RegistrationTls.TlsNameFor(e, _options.TlsName, _options.AdvertisedHost), StringComparer.OrdinalIgnoreCase);
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Https && tlsNames[endpoint.Address] is null)
+            {
+                Log.NoTlsName(_logger, service, endpoint.Address);
+            }
+        }
+
+        // Each address gets its own metadata: https endpoints add scheme=https and their TLS name.
+        Func<string, EndpointMetadata> MetadataOf(EndpointMetadata m) =>
+            address => endpoints.FirstOrDefault(e => string.Equals(e.Address, address, StringComparison.OrdinalIgnoreCase)) is { } e
+                ? RegistrationTls.WithTransport(m, e, tlsNames[e.Address])
+                : m;
         var metadata = MetadataWith(_options.Weight);
-        IReadOnlyList<LeaseRecord> RecordsFor(EndpointMetadata m) => addresses
-            .Select(a => new LeaseRecord(
-                ServiceKeys.EndpointKey(_etcdOptions.KeyPrefix, service, a),
-                EndpointRecordCodec.Encode(a, m, RecordMetadataFormat.FormString)))
+        IReadOnlyList<LeaseRecord> RecordsFor(EndpointMetadata m) => endpoints
+            .Select(e => new LeaseRecord(
+                ServiceKeys.EndpointKey(_etcdOptions.KeyPrefix, service, e.Address),
+                EndpointRecordCodec.Encode(e.Address, RegistrationTls.WithTransport(m, e, tlsNames[e.Address]), RecordMetadataFormat.FormString)))
             .ToArray();
         var records = RecordsFor(metadata);
 
@@ -207,7 +223,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
             // The timer catches what the watcher does not report (see OwnRecordsMonitor); a second is well within the 2 s goal.
             var checkInterval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (_options.LeaseTtl / 3).Ticks));
-            var monitor = new OwnRecordsMonitor(_catalog.Watch(service), addresses, metadata, _keeper, _logger, _time, checkInterval);
+            var monitor = new OwnRecordsMonitor(_catalog.Watch(service), addresses, MetadataOf(metadata), _keeper, _logger, _time, checkInterval);
             _monitor = monitor;
 
             // The control record rides on the keeper's connection: one mostly idle watch stream and a rare write.
@@ -219,7 +235,7 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
                 _options.InstanceId!,
                 _options.Weight,
                 weight => RecordsFor(MetadataWith(weight)),
-                weight => monitor.UpdateMetadata(MetadataWith(weight)),
+                weight => monitor.UpdateMetadata(MetadataOf(MetadataWith(weight))),
                 _metrics,
                 _loggerFactory);
         }
@@ -377,6 +393,9 @@ internal sealed partial class EtcdRegistrationService : IHostedLifecycleService,
 
         [LoggerMessage(8, LogLevel.Warning, "Not registering {Url} for {Service}: it speaks only HTTP/1.1, and gRPC needs HTTP/2. {Advice}")]
         public static partial void Http1OnlyEndpoint(ILogger logger, string url, string service, string advice);
+
+        [LoggerMessage(10, LogLevel.Warning, "The https endpoint {Address} of {Service} is registered with scheme=https but no TLS name: it was bound to an IP address and neither Discovery:Registration:TlsName nor a DNS Discovery:Registration:AdvertisedHost is set. TLS clients then need Discovery:Clients:{{name}}:Tls:ServerName, and refuse it without one")]
+        public static partial void NoTlsName(ILogger logger, string service, string address);
 
         [LoggerMessage(9, LogLevel.Information, "Could not tell whether {Url} speaks HTTP/2 (no answer to the probe, or a TLS handshake that failed); registering it for {Service}")]
         public static partial void Http2Undetermined(ILogger logger, string url, string service);

@@ -22,7 +22,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
 {
     private readonly IServiceWatch _watch;
     private readonly IReadOnlyList<string> _addresses;
-    private volatile EndpointMetadata _metadata;
+    private volatile Func<string, EndpointMetadata> _metadata;
     private readonly LeaseKeeper _keeper;
     private readonly ILogger _logger;
     private readonly IDisposable _subscription;
@@ -32,7 +32,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
     public OwnRecordsMonitor(
         IServiceWatch watch,
         IReadOnlyList<string> addresses,
-        EndpointMetadata metadata,
+        Func<string, EndpointMetadata> metadata,
         LeaseKeeper keeper,
         ILogger logger,
         TimeProvider timeProvider,
@@ -47,8 +47,8 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
         _timer = timeProvider.CreateTimer(_ => Check(watch.Current), null, checkInterval, checkInterval);
     }
 
-    /// <summary>Compares the view with <paramref name="metadata"/> from now on (the control record changed the weight).</summary>
-    public void UpdateMetadata(EndpointMetadata metadata) => _metadata = metadata;
+    /// <summary>Compares the view with <paramref name="metadata"/> (per address) from now on (the control record changed the weight).</summary>
+    public void UpdateMetadata(Func<string, EndpointMetadata> metadata) => _metadata = metadata;
 
     public void Dispose()
     {
@@ -58,7 +58,11 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
     }
 
     /// <summary>The first own address the view lacks or holds differently, or null when the view matches.</summary>
-    internal static string? FindMismatch(ServiceView view, IReadOnlyList<string> addresses, EndpointMetadata metadata)
+    internal static string? FindMismatch(ServiceView view, IReadOnlyList<string> addresses, EndpointMetadata metadata) =>
+        FindMismatch(view, addresses, _ => metadata);
+
+    /// <summary>The first own address the view lacks or holds differently from its own metadata, or null when the view matches.</summary>
+    internal static string? FindMismatch(ServiceView view, IReadOnlyList<string> addresses, Func<string, EndpointMetadata> metadataOf)
     {
         foreach (var address in addresses)
         {
@@ -72,7 +76,7 @@ internal sealed partial class OwnRecordsMonitor : IDisposable
                 }
             }
 
-            if (found is null || !Matches(found, metadata))
+            if (found is null || !Matches(found, metadataOf(address)))
             {
                 return address;
             }

@@ -116,7 +116,7 @@ public sealed class OwnRecordsMonitorTests
             var monitor = new OwnRecordsMonitor(
                 watcher,
                 ["10.0.0.1:5000"],
-                Ours,
+                _ => Ours,
                 keeper,
                 NullLogger.Instance,
                 time,

@@ -66,7 +66,9 @@ internal sealed partial class LoadClient : IAsyncDisposable
 
     /// <param name="log">Where the client logs (see <see cref="ClientLog"/>); nowhere when null.</param>
     /// <param name="picker">The client's <c>Picker</c>; its default (<c>round_robin</c>) when null.</param>
-    public static async Task<LoadClient> StartAsync(IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null, string? picker = null)
+    /// <param name="settings">More configuration (etcd credentials, TLS), applied last.</param>
+    public static async Task<LoadClient> StartAsync(
+        IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null, string? picker = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (log is not null)
@@ -74,22 +76,27 @@ internal sealed partial class LoadClient : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(log);
         }
 
-        var settings = new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["Discovery:Clients:EchoClient:Service"] = service,
             ["Discovery:Clients:EchoClient:Retry:Unavailable"] = retryUnavailable ? "true" : "false",
         };
         if (picker is not null)
         {
-            settings["Discovery:Clients:EchoClient:Picker"] = picker;
+            configuration["Discovery:Clients:EchoClient:Picker"] = picker;
         }
 
         for (var i = 0; i < etcdUrls.Count; i++)
         {
-            settings[$"Discovery:Etcd:Endpoints:{i}"] = etcdUrls[i];
+            configuration[$"Discovery:Etcd:Endpoints:{i}"] = etcdUrls[i];
         }
 
-        builder.Configuration.AddInMemoryCollection(settings);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
         builder.Services.AddGrpcClient<Echo.EchoClient>().UseEtcd();
         var host = builder.Build();
         await host.StartAsync();

@@ -7,13 +7,15 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// The EchoServer processes of one scenario, by instance id; disposes all of them. Safe for the churn's overlapping
 /// starts and stops. Servers get the default lease TTL unless <c>leaseTtl</c> is given.
 /// </summary>
-internal sealed class ServerSet(IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service, TimeSpan? leaseTtl = null) : IAsyncDisposable
+internal sealed class ServerSet(
+    IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service, TimeSpan? leaseTtl = null, IReadOnlyList<string>? extraArguments = null) : IAsyncDisposable
 {
     // Warnings, plus Discovery's own Information lines (registered, lease gone, registered again): a failed scenario
     // prints them, and they are what tells a slow registration from a slow client.
     private readonly EchoServerOptions _options = new()
     {
         LeaseTtl = leaseTtl,
+        ExtraArguments = extraArguments ?? [],
         LogLevels = new Dictionary<string, string>(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" },
     };
 

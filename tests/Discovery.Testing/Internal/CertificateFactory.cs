@@ -21,7 +21,7 @@ internal static class CertificateFactory
     }
 
     /// <summary>A leaf signed by <paramref name="issuer"/>. Server certificates also allow client auth: etcd 3.4's gateway dials itself with them.</summary>
-    public static X509Certificate2 CreateLeaf(X509Certificate2 issuer, string commonName, bool server)
+    public static X509Certificate2 CreateLeaf(X509Certificate2 issuer, string commonName, bool server, IReadOnlyList<string>? dnsNames = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
@@ -32,8 +32,19 @@ internal static class CertificateFactory
         {
             usages.Add(new Oid("1.3.6.1.5.5.7.3.1")); // server auth
             var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            names.AddDnsName("localhost");
+            if (dnsNames is null)
+            {
+                names.AddIpAddress(IPAddress.Loopback);
+                names.AddDnsName("localhost");
+            }
+            else
+            {
+                foreach (var dnsName in dnsNames)
+                {
+                    names.AddDnsName(dnsName);
+                }
+            }
+
             request.CertificateExtensions.Add(names.Build());
         }
 
