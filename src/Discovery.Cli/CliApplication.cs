@@ -29,6 +29,12 @@ internal static class CliApplication
         }
 
         root.Subcommands.Add(ListCommand.Create(runner));
+        root.Subcommands.Add(WatchCommand.Create(runner));
+        root.Subcommands.Add(InspectCommand.Create(runner));
+        root.Subcommands.Add(ControlCommands.Pause(runner));
+        root.Subcommands.Add(ControlCommands.Resume(runner));
+        root.Subcommands.Add(DrainCommand.Create(runner));
+        root.Subcommands.Add(ControlCommands.Weight(runner));
         return root;
     }
 

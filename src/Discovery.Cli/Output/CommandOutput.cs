@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -7,8 +8,17 @@ namespace Discovery.Cli.Output;
 /// <summary>Where a command prints its result: a table on the console, or one JSON document on standard output.</summary>
 internal sealed class CommandOutput(OutputFormat format, IAnsiConsole console)
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    private static readonly JsonSerializerOptions s_jsonLine = new(JsonSerializerDefaults.Web);
+    // Relaxed escaping: the output is read by scripts and people, never embedded in HTML, so '&' and '"' stay readable.
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly JsonSerializerOptions s_jsonLine = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public OutputFormat Format => format;
 
