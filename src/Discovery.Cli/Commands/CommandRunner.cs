@@ -11,6 +11,8 @@ namespace Discovery.Cli.Commands;
 /// </summary>
 internal sealed class CommandRunner(GlobalOptions globals)
 {
+    private const int RedirectedWidth = 240;
+
     public GlobalOptions Globals => globals;
 
     public async Task<int> RunAsync(
@@ -20,6 +22,12 @@ internal sealed class CommandRunner(GlobalOptions globals)
     {
         try
         {
+            if (Console.IsOutputRedirected)
+            {
+                // No terminal to fit: a table written to a file or a pipe keeps every column whole.
+                AnsiConsole.Profile.Width = RedirectedWidth;
+            }
+
             var output = new CommandOutput(OutputOption.Resolve(parse.GetValue(globals.Output)), AnsiConsole.Console);
             var options = EtcdOptionsReader.Read(parse, globals.Connection);
             await using var connection = RegistryConnection.Open(options);
