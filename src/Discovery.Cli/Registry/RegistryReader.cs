@@ -44,6 +44,9 @@ internal sealed class RegistryReader(RegistryConnection connection)
     /// <summary>The first synced view of <paramref name="watch"/>, or etcd counted unreachable after the request timeout.</summary>
     public async Task<ServiceView> WaitForViewAsync(IServiceWatch watch, CancellationToken cancellationToken)
     {
+        // One read first: the watch retries every failure quietly, while a read fails at once with etcd's reason
+        // (unreachable, authentication, TLS, permission), which becomes the exit code.
+        await _etcd.RangePrefixAsync(ServiceKeys.ServicePrefix(connection.KeyPrefix, watch.Service), keysOnly: true, cancellationToken).ConfigureAwait(false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(connection.RequestTimeout + connection.Options.ConnectTimeout);
         try
