@@ -21,6 +21,7 @@ public sealed class ControlCommandTests(EtcdNodeFixture etcd) : IClassFixture<Et
         await using var s1 = await EchoServerProcess.StartRegisteredAsync([etcd.Node.ClientUrl], client, service, "s1");
         await using var s2 = await EchoServerProcess.StartRegisteredAsync([etcd.Node.ClientUrl], client, service, "s2");
         await using var caller = await EchoCaller.StartAsync(etcd.Node.ClientUrl, service);
+        await WaitForStatusRecordAsync(client, service, "s2");
         await Eventually.UntilAsync(async () => (await caller.CallAsync(10)).ContainsKey("s2"), s_within, "calls reaching s2");
 
         var paused = await DiscoveryTool.RunAsync(["pause", service, "s2", "--endpoints", etcd.Node.ClientUrl]);
@@ -54,6 +55,7 @@ public sealed class ControlCommandTests(EtcdNodeFixture etcd) : IClassFixture<Et
         await using var s1 = await EchoServerProcess.StartRegisteredAsync([etcd.Node.ClientUrl], client, service, "s1");
         await using var s2 = await EchoServerProcess.StartRegisteredAsync([etcd.Node.ClientUrl], client, service, "s2");
         await using var caller = await EchoCaller.StartAsync(etcd.Node.ClientUrl, service, picker: "weighted_round_robin");
+        await WaitForStatusRecordAsync(client, service, "s2");
 
         var result = await DiscoveryTool.RunAsync(["weight", service, "s2", "400", "--endpoints", etcd.Node.ClientUrl]);
 
@@ -79,19 +81,25 @@ public sealed class ControlCommandTests(EtcdNodeFixture etcd) : IClassFixture<Et
     {
         using var client = etcd.Node.CreateClient();
         var service = ServiceNames.New("drain");
+        var echoDelay = TimeSpan.FromSeconds(4);
         await using var s1 = await EchoServerProcess.StartRegisteredAsync(
-            [etcd.Node.ClientUrl], client, service, "s1", options: new EchoServerOptions { EchoDelay = TimeSpan.FromSeconds(3) });
+            [etcd.Node.ClientUrl], client, service, "s1", options: new EchoServerOptions { EchoDelay = echoDelay });
+        await WaitForStatusRecordAsync(client, service, "s1");
         var echo = new Echo.EchoClient(s1.Channel);
-        var slowCalls = Enumerable.Range(0, 3).Select(i => echo.UnaryEchoAsync(new EchoRequest { Message = $"slow {i}" }).ResponseAsync).ToArray();
-        await Eventually.UntilAsync(async () => (await client.GetPrefixAsync($"_discovery/status/{service}/s1")).Values.Any(v => v.Contains("\"inFlight\":3", StringComparison.Ordinal)) || slowCalls.All(c => c.IsCompleted), s_within, "three calls in flight");
 
+        // The calls reach the server in milliseconds; the tool takes longer than that to start.
+        var callsSent = DateTimeOffset.UtcNow;
+        var slowCalls = Enumerable.Range(0, 3).Select(i => echo.UnaryEchoAsync(new EchoRequest { Message = $"slow {i}" }).ResponseAsync).ToArray();
         var result = await DiscoveryTool.RunAsync(["drain", service, "s1", "--timeout", "20s", "--endpoints", etcd.Node.ClientUrl]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = result.Json();
+        Assert.Equal(service, json.GetProperty("service").GetString());
+        Assert.Equal("s1", json.GetProperty("instance").GetString());
         Assert.Equal("drained", json.GetProperty("state").GetString());
         Assert.Equal(0, json.GetProperty("inFlight").GetInt32());
-        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, json.GetProperty("drainedAt").ValueKind);
+        var drainedAt = json.GetProperty("drainedAt").GetDateTimeOffset();
+        Assert.True(drainedAt >= callsSent + echoDelay - TimeSpan.FromSeconds(1), $"drained at {drainedAt:O}, calls sent at {callsSent:O}: the drain waited for them");
         Assert.True(json.GetProperty("elapsedSeconds").GetDouble() > 0);
         Assert.All(await Task.WhenAll(slowCalls), reply => Assert.Contains("(from s1)", reply.Message, StringComparison.Ordinal));
         await s1.WaitUnregisteredAsync(client, s_within);
@@ -103,16 +111,17 @@ public sealed class ControlCommandTests(EtcdNodeFixture etcd) : IClassFixture<Et
         using var client = etcd.Node.CreateClient();
         var service = ServiceNames.New("drainlate");
         await using var s1 = await EchoServerProcess.StartRegisteredAsync(
-            [etcd.Node.ClientUrl], client, service, "s1", options: new EchoServerOptions { EchoDelay = TimeSpan.FromSeconds(20) });
+            [etcd.Node.ClientUrl], client, service, "s1", options: new EchoServerOptions { EchoDelay = TimeSpan.FromSeconds(30) });
+        await WaitForStatusRecordAsync(client, service, "s1");
         using var stop = new CancellationTokenSource();
         var slow = new Echo.EchoClient(s1.Channel).UnaryEchoAsync(new EchoRequest { Message = "slow" }, cancellationToken: stop.Token);
-        await Eventually.UntilAsync(async () => (await client.GetPrefixAsync($"_discovery/status/{service}/s1")).Values.Any(v => v.Contains("\"inFlight\":1", StringComparison.Ordinal)), s_within, "one call in flight");
 
-        var result = await DiscoveryTool.RunAsync(["drain", service, "s1", "--timeout", "1s", "--endpoints", etcd.Node.ClientUrl]);
+        var result = await DiscoveryTool.RunAsync(["drain", service, "s1", "--timeout", "2s", "--endpoints", etcd.Node.ClientUrl]);
 
         Assert.True(result.ExitCode == 8, result.ToString());
         Assert.Equal("draining", result.Json().GetProperty("state").GetString());
         Assert.Equal(1, result.Json().GetProperty("inFlight").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, result.Json().GetProperty("drainedAt").ValueKind);
         await stop.CancelAsync();
         await Assert.ThrowsAsync<RpcException>(() => slow.ResponseAsync);
     }
@@ -142,4 +151,9 @@ public sealed class ControlCommandTests(EtcdNodeFixture etcd) : IClassFixture<Et
         Assert.False(result.Json().GetProperty("confirmed").GetBoolean());
         Assert.Equal("""{"state":"paused"}""", (await client.GetPrefixAsync($"_discovery/control/{service}/later")).Values.Single());
     }
+
+    // An instance writes its status record just after its first registration.
+    private static Task WaitForStatusRecordAsync(dotnet_etcd.EtcdClient client, string service, string id) =>
+        Eventually.UntilAsync(
+            async () => (await client.GetPrefixAsync($"_discovery/status/{service}/{id}")).Count == 1, s_within, $"{id}'s status record");
 }
