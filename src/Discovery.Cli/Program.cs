@@ -1,1 +1,1 @@
-return await Discovery.Cli.CliApplication.RunAsync(args).ConfigureAwait(false);
+return await Discovery.Cli.Commands.DiscoveryCommandLine.RunAsync(args).ConfigureAwait(false);

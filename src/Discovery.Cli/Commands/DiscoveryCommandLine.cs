@@ -1,10 +1,9 @@
 using System.CommandLine;
-using Discovery.Cli.Commands;
 
-namespace Discovery.Cli;
+namespace Discovery.Cli.Commands;
 
 /// <summary>The <c>discovery</c> command line: its commands, global options and exit codes.</summary>
-internal static class CliApplication
+internal static class DiscoveryCommandLine
 {
     public static RootCommand Create()
     {
