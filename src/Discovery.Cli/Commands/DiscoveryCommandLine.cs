@@ -1,15 +1,21 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Discovery.Cli.Commands;
 
 /// <summary>The <c>discovery</c> command line: its commands, global options and exit codes.</summary>
 internal static class DiscoveryCommandLine
 {
-    public static RootCommand Create()
+    /// <summary>The tool's command name (<c>ToolCommandName</c> in the project).</summary>
+    public const string CommandName = "discovery";
+
+    public static Command Create()
     {
         var globals = new GlobalOptions();
         var runner = new CommandRunner(globals);
-        var root = new RootCommand($"""
+        // A command named for the tool rather than RootCommand, which takes its name from the entry assembly
+        // (Discovery.Cli): help and errors then say "discovery".
+        var root = new Command(CommandName, $"""
             Reads and operates the etcd service registry of Discovery (and of Go's etcd naming resolver).
 
             Exit codes: {ExitCodes.Ok} ok, {ExitCodes.Findings} inspect flagged records, {ExitCodes.Usage} usage or settings, {ExitCodes.EtcdUnreachable} etcd unreachable,
@@ -26,6 +32,9 @@ internal static class DiscoveryCommandLine
         {
             root.Options.Add(option);
         }
+
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
 
         root.Subcommands.Add(ListCommand.Create(runner));
         root.Subcommands.Add(WatchCommand.Create(runner));
