@@ -131,4 +131,24 @@ public sealed class ConnectionTests
         Assert.True(untrusted.ExitCode == 5, untrusted.ToString());
         Assert.Contains("not trusted", untrusted.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task List_UserWithoutPasswordVariableOnATerminal_AsksForThePasswordWithoutEchoingIt()
+    {
+        await using var etcd = await EtcdNode.StartAsync(new EtcdNodeOptions { EnableAuth = true });
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var marker = Path.Combine(Path.GetTempPath(), $"discovery-cli-exit-{Guid.NewGuid():N}");
+        await using var terminal = await TmuxTerminal.StartAsync(
+            $"env -u DISCOVERY_ETCD_PASSWORD '{dotnet}' '{DiscoveryTool.Dll}' list --output table --endpoints {etcd.ClientUrl} --user root; echo $? > {marker}; sleep 60");
+        await terminal.WaitForScreenAsync(s => s.Contains("etcd password for root", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the password prompt");
+
+        await terminal.SendKeysAsync(etcd.Options.RootPassword);
+        await terminal.SendKeysAsync("Enter");
+
+        var screen = await terminal.WaitForScreenAsync(s => s.Contains("SERVICE", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the service table");
+        Assert.DoesNotContain(etcd.Options.RootPassword, screen, StringComparison.Ordinal);
+        await Eventually.UntilAsync(() => File.Exists(marker) && File.ReadAllText(marker).Trim().Length > 0, TimeSpan.FromSeconds(20), "the exit code written");
+        Assert.Equal("0", File.ReadAllText(marker).Trim());
+        File.Delete(marker);
+    }
 }

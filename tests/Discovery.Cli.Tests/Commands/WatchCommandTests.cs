@@ -57,6 +57,27 @@ public sealed class WatchCommandTests(ITestOutputHelper output)
         await terminal.WaitForScreenAsync(s => s.Contains("live", StringComparison.Ordinal) && RowOf(s, "k1") is not null, s_within, "the view live again");
     }
 
+    [Fact]
+    public async Task Watch_Redirected_PrintsOneJsonLinePerChange()
+    {
+        await using var etcd = await EtcdNode.StartAsync();
+        using var client = etcd.CreateClient();
+        var service = ServiceNames.New("lines");
+        await client.PutAsync($"{service}/127.0.0.1:5001", Records.Form("127.0.0.1:5001", "id=j1"), 0L);
+        await using var watch = DiscoveryTool.Start(["watch", service, "--endpoints", etcd.ClientUrl]);
+        await watch.WaitForOutputLineAsync(l => l.Contains("\"j1\"", StringComparison.Ordinal), s_within);
+
+        await client.PutAsync($"{service}/127.0.0.1:5002", Records.Form("127.0.0.1:5002", "id=j2&weight=7"), 0L);
+
+        var line = await watch.WaitForOutputLineAsync(l => l.Contains("\"j2\"", StringComparison.Ordinal), s_within);
+        using var json = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal(service, json.RootElement.GetProperty("service").GetString());
+        Assert.False(json.RootElement.GetProperty("stale").GetBoolean());
+        var j2 = Assert.Single(json.RootElement.GetProperty("instances").EnumerateArray(), i => i.GetProperty("id").GetString() == "j2");
+        Assert.Equal(7, j2.GetProperty("weight").GetInt32());
+        Assert.Equal(2, watch.StandardOutputLines.Count);
+    }
+
     private static string Command(string service, string etcdUrl)
     {
         var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
