@@ -81,7 +81,8 @@ public sealed class WatchCommandTests(ITestOutputHelper output)
     private static string Command(string service, string etcdUrl)
     {
         var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        return $"'{dotnet}' '{DiscoveryTool.Dll}' watch {service} --endpoints {etcdUrl}";
+        // The sleep keeps the terminal open if the tool exits, so a failure message shows its last screen.
+        return $"'{dotnet}' '{DiscoveryTool.Dll}' watch {service} --endpoints {etcdUrl}; sleep 60";
     }
 
     // The table row of an instance id, or null when the screen shows none.
