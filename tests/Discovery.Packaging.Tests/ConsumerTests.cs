@@ -8,7 +8,8 @@ namespace Discovery.Packaging.Tests;
 /// The README's "Use it" from the outside, as a new user does it: in a folder outside the repository,
 /// <c>dotnet new web</c> a server and <c>dotnet new console</c> a client, <c>dotnet add package</c> ours by name
 /// (from the packed folder only) and gRPC's, write the README's lines and appsettings.json, build, and run both
-/// against a real etcd.
+/// against a real etcd; then install the <c>discovery</c> tool from the same folder with
+/// <c>dotnet tool install --tool-path</c> and list the server with it.
 /// </summary>
 [Collection(PackedPackagesCollection.Name)]
 public sealed class ConsumerTests(PackedPackages packages, ITestOutputHelper output)
@@ -111,8 +112,10 @@ public sealed class ConsumerTests(PackedPackages packages, ITestOutputHelper out
                 """<None Update="appsettings.json" CopyToOutputDirectory="PreserveNewest" />""",
             ],
             environment);
+        var toolTask = InstallToolAsync(folder, version, environment);
         var serverDll = await serverTask;
         var clientDll = await clientTask;
+        var tool = await toolTask;
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: server and client created and built (pack before: {packages.PackTime.TotalSeconds:0.0} s)");
 
         await using var server = ChildProcess.StartDotnet(serverDll, []);
@@ -120,6 +123,7 @@ public sealed class ConsumerTests(PackedPackages packages, ITestOutputHelper out
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: the client ran");
 
         Assert.Equal(["reply: hello 1", "reply: hello 2", "reply: hello 3"], client.StandardOutputLines.Where(l => l.StartsWith("reply: ", StringComparison.Ordinal)));
+        await AssertToolListsTheServerAsync(tool, etcd);
         var apiLines = OurApiLines.In(
             packages.All.Select(ShippedAssembly.Of),
             [Path.Combine(folder, "Server", "Program.cs"), Path.Combine(folder, "Client", "Program.cs")]);
@@ -158,6 +162,39 @@ public sealed class ConsumerTests(PackedPackages packages, ITestOutputHelper out
 
             throw;
         }
+    }
+
+    /// <summary>Installs the tool package by name from the packed folder into a tool path; returns the <c>discovery</c> command.</summary>
+    private static async Task<string> InstallToolAsync(string folder, string version, IReadOnlyDictionary<string, string> environment)
+    {
+        var toolPath = Path.Combine(folder, "tools");
+        await DotnetCli.RunAsync(folder, ["tool", "install", "Discovery.Cli", "--version", version, "--tool-path", toolPath], AddPackageTimeout, environment);
+        return Path.Combine(toolPath, "discovery");
+    }
+
+    /// <summary>The installed tool lists the consumer's server, as an operator would read it.</summary>
+    private async Task AssertToolListsTheServerAsync(string tool, EtcdNode etcd)
+    {
+        var environment = new Dictionary<string, string>();
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            // The tool's launcher finds .NET where this test runs on it.
+            environment["DOTNET_ROOT"] = Path.GetDirectoryName(Environment.ProcessPath)!;
+        }
+
+        await using var list = ChildProcess.Start(tool, ["list", "echo", "--endpoints", etcd.ClientUrl], environment);
+        var exitCode = await list.WaitForExitAsync(RunTimeout);
+        if (exitCode != 0)
+        {
+            Dump("discovery list", list);
+        }
+
+        Assert.Equal(0, exitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', list.StandardOutputLines));
+        Assert.Equal("echo", json.RootElement.GetProperty("service").GetString());
+        var instance = Assert.Single(json.RootElement.GetProperty("instances").EnumerateArray());
+        Assert.Equal("serving", instance.GetProperty("state").GetString());
+        output.WriteLine($"discovery list echo: {instance.GetRawText()}");
     }
 
     /// <summary>Creates, sets up and builds one consumer project; returns its built assembly.</summary>

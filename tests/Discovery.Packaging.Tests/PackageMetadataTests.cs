@@ -17,7 +17,8 @@ public sealed class PackageMetadataTests(PackedPackages packages, ITestOutputHel
     /// <c>ResiliencePipelineBuilder.TimeProvider</c> is public. Hosting runs inside ASP.NET Core, whose shared
     /// framework brings every Microsoft.Extensions package it uses; it compiles the lease keeper (Polly) and the etcd
     /// connection (dotnet-etcd's protocol, gRPC, Protobuf) itself, so it names them, and Grpc.AspNetCore.HealthChecks,
-    /// whose gRPC health service it turns NOT_SERVING at stop. Discovery.Etcd calls no Polly.
+    /// whose gRPC health service it turns NOT_SERVING at stop. Discovery.Etcd calls no Polly. Discovery.Cli is a
+    /// <c>dotnet tool</c>: it carries every assembly it runs inside the package and declares no dependency.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ExpectedDependencies =
         new Dictionary<string, IReadOnlyDictionary<string, string>>
@@ -40,6 +41,7 @@ public sealed class PackageMetadataTests(PackedPackages packages, ITestOutputHel
                 ["Grpc.Net.Client"] = "2.80.0",
                 ["Polly.Core"] = "8.4.2",
             },
+            ["Discovery.Cli"] = new Dictionary<string, string>(),
             ["Discovery.ClientFactory"] = new Dictionary<string, string>
             {
                 ["Discovery.Etcd"] = OwnVersion,
@@ -71,13 +73,14 @@ public sealed class PackageMetadataTests(PackedPackages packages, ITestOutputHel
     {
         var package = packages[id];
 
-        Assert.Contains($"lib/net10.0/{id}.dll", package.Entries);
-        Assert.Contains($"lib/net10.0/{id}.xml", package.Entries);
+        Assert.Equal(id == "Discovery.Cli", package.IsTool);
+        Assert.Contains($"{package.AssemblyFolder}/{id}.dll", package.Entries);
+        Assert.Contains($"{package.AssemblyFolder}/{id}.xml", package.Entries);
         Assert.Equal("README.md", package.Element("readme"));
         var readme = Encoding.UTF8.GetString(package.Read("README.md"));
         Assert.StartsWith($"# {id}\n", readme, StringComparison.Ordinal);
-        Assert.Contains("dotnet add package", readme, StringComparison.Ordinal);
-        Assert.Contains($"lib/net10.0/{id}.pdb", package.SymbolsEntries());
+        Assert.Contains(package.IsTool ? "dotnet tool install" : "dotnet add package", readme, StringComparison.Ordinal);
+        Assert.Contains($"{package.AssemblyFolder}/{id}.pdb", package.SymbolsEntries());
     }
 
     [Theory]

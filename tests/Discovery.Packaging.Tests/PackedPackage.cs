@@ -42,6 +42,13 @@ public sealed class PackedPackage
     public IReadOnlyList<string> FrameworkReferences =>
         [.. Metadata.Elements(Name("frameworkReferences")).Descendants(Name("frameworkReference")).Select(f => (string)f.Attribute("name")!)];
 
+    /// <summary>True for a <c>dotnet tool</c> package (package type <c>DotnetTool</c>), which carries its dependencies inside.</summary>
+    public bool IsTool =>
+        Metadata.Elements(Name("packageTypes")).Descendants(Name("packageType")).Any(t => (string?)t.Attribute("name") == "DotnetTool");
+
+    /// <summary>The folder of the package's assembly: <c>lib/net10.0</c>, or <c>tools/net10.0/any</c> for a tool.</summary>
+    public string AssemblyFolder => IsTool ? "tools/net10.0/any" : "lib/net10.0";
+
     /// <summary>The value of a nuspec metadata element, or null.</summary>
     public string? Element(string name) => Metadata.Element(Name(name))?.Value;
 

@@ -31,11 +31,11 @@ internal sealed class ShippedAssembly
     /// <summary>The public methods of its public static classes: the <c>Add…</c> and <c>Use…</c> extension methods.</summary>
     public IReadOnlyList<string> StaticClassMethods { get; }
 
-    /// <summary>Reads the assembly <c>lib/net10.0/{id}.dll</c> of a package.</summary>
+    /// <summary>Reads the assembly <c>lib/net10.0/{id}.dll</c> of a package (<c>tools/net10.0/any/{id}.dll</c> of a tool).</summary>
     public static ShippedAssembly Of(PackedPackage package)
     {
         ArgumentNullException.ThrowIfNull(package);
-        using var pe = new PEReader(ImmutableArray.Create(package.Read($"lib/net10.0/{package.Id}.dll")));
+        using var pe = new PEReader(ImmutableArray.Create(package.Read($"{package.AssemblyFolder}/{package.Id}.dll")));
         var reader = pe.GetMetadataReader();
 
         var grants = new List<string>();

@@ -1,0 +1,1 @@
+return await Discovery.Cli.Commands.DiscoveryCommandLine.RunAsync(args).ConfigureAwait(false);
