@@ -19,6 +19,8 @@ need_packages() {
     command -v go >/dev/null 2>&1 || missing+=(golang-go)
     [ -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3/naming/resolver ] || missing+=(golang-etcd-server-dev)
     [ -d /usr/share/gocode/src/google.golang.org/grpc/resolver ] || missing+=(golang-google-grpc-dev)
+    # The CLI's watch test runs `discovery watch` in a real terminal.
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

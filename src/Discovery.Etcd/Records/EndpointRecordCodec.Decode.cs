@@ -1,14 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 
 namespace Discovery.Etcd.Records;
 
 // Decoding, in a file of its own: it builds the public ServiceInstance, so only Discovery.Etcd compiles it, while the
-// encoder and the address rules are shared with Discovery.Hosting.
+// encoder, the reader and the address rules are shared with Discovery.Hosting and Discovery.Cli.
 internal static partial class EndpointRecordCodec
 {
-    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 16 };
-
     /// <summary>
     /// Decodes one record value. Never throws for bad input: returns false with a reason that can be logged, which
     /// quotes at most the start of any value from the record. Reads a value of any size, in time and memory in
@@ -20,89 +17,9 @@ internal static partial class EndpointRecordCodec
         [NotNullWhen(true)] out ServiceInstance? record,
         [NotNullWhen(false)] out string? reason)
     {
-        record = null;
-        if (value.IsEmpty)
+        if (!TryRead(value, out var address, out var host, out var port, out var metadata, out reason))
         {
-            reason = "the value is empty";
-            return false;
-        }
-
-        string? address = null;
-        var metadata = EndpointMetadata.Empty;
-        try
-        {
-            var reader = new Utf8JsonReader(value, s_readerOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                reason = "the value is not a JSON object";
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var field = Field(ref reader);
-                reader.Read();
-                if (field == RecordField.Address)
-                {
-                    // Go decodes null into the empty string.
-                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
-                    {
-                        reason = "Addr is not a string";
-                        return false;
-                    }
-
-                    address = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
-                }
-                else if (field == RecordField.Operation)
-                {
-                    if (reader.TokenType != JsonTokenType.Null
-                        && (reader.TokenType != JsonTokenType.Number || !reader.TryGetByte(out _)))
-                    {
-                        reason = "Op is not an integer from 0 to 255 (Go clients skip such records)";
-                        return false;
-                    }
-                }
-                else if (field == RecordField.Metadata)
-                {
-                    if (!TryReadMetadata(ref reader, out metadata!, out reason))
-                    {
-                        return false;
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-
-            // Anything after the closing brace makes the value invalid JSON, as Go's decoder would say.
-            if (reader.Read())
-            {
-                reason = "the value has data after its JSON object";
-                return false;
-            }
-        }
-        catch (JsonException ex)
-        {
-            // The message quotes the offending bytes, which may be control characters.
-            reason = "the value is not valid JSON: " + Escaped(ex.Message, MaxShownMessage);
-            return false;
-        }
-        catch (InvalidOperationException ex)
-        {
-            // GetString on text that is not valid UTF-8.
-            reason = "the value is not valid UTF-8 JSON: " + Escaped(ex.Message, MaxShownMessage);
-            return false;
-        }
-
-        if (string.IsNullOrEmpty(address))
-        {
-            reason = "the record has no Addr";
-            return false;
-        }
-
-        if (!TryParseAddress(address, out var host, out var port, out reason))
-        {
+            record = null;
             return false;
         }
 

@@ -1,0 +1,1 @@
+return await Discovery.Cli.CliApplication.RunAsync(args).ConfigureAwait(false);
