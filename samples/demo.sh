@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# The Discovery demo: a local etcd in a temp folder, three EchoServers (two v1, one v2) and the EchoClient.
-# Shows calls spreading over the instances, a server leaving and a new one joining with no failed call,
-# and a version filter. Everything it starts is stopped and its folder removed on exit.
+# The Discovery demo: a local etcd in a temp folder, three EchoServers (two v1, one v2), the EchoClient and the ops
+# CLI. Shows the registry (discovery list), calls spreading over the instances, a pause and a resume, a server leaving
+# and a new one joining, a weight change, all under load with no failed call, discovery inspect finding a bad record,
+# and a version filter; draws the load run as docs/demo-traffic.svg. Everything it starts is stopped and its folder
+# removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "building the samples"
-dotnet build samples/EchoServer -c Release -nologo -v:q >/dev/null
-dotnet build samples/EchoClient -c Release -nologo -v:q >/dev/null
+say "building the samples and the CLI"
+for project in samples/EchoServer samples/EchoClient samples/DemoChart src/Discovery.Cli; do
+  dotnet build "$project" -c Release -nologo -v:q >/dev/null
+done
 server_dll=samples/EchoServer/bin/Release/net10.0/EchoServer.dll
 client_dll=samples/EchoClient/bin/Release/net10.0/EchoClient.dll
+chart_dll=samples/DemoChart/bin/Release/net10.0/DemoChart.dll
+cli_dll=src/Discovery.Cli/bin/Release/net10.0/Discovery.Cli.dll
+# The picture of the load run, committed with the README; this script regenerates it.
+chart=docs/demo-traffic.svg
+mkdir -p docs
 
 base=/tmp
 [ -d /dev/shm ] && base=/dev/shm
@@ -66,26 +74,50 @@ wait_registered 3
 say "what etcd holds (etcd's Go naming format)"
 ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" get --prefix echo/
 
-client() { dotnet "$client_dll" --service echo --Discovery:Etcd:Endpoints:0="$etcd_url" "$@" 2>"$work/client.log"; }
+client() { dotnet "$client_dll" --service echo --Discovery:Etcd:Endpoints:0="$etcd_url" "$@" 2>>"$work/client.log"; }
+# The ops CLI, as an operator runs it (tables; --output json for scripts).
+discovery() { dotnet "$cli_dll" "$@" --endpoints "$etcd_url"; }
+# Each event the chart shows: wall-clock seconds and a label.
+event() { echo "$(date +%s.%N),$1" >>"$work/events.csv"; echo "-> $1"; }
+
+say "the registry through the CLI: discovery list, then discovery list echo"
+discovery list --output table
+discovery list echo --output table
 
 say "300 calls, concurrency 4, round_robin: even from the first call"
 client --calls 300 --concurrency 4 --picker round_robin | tail -n 1
 
-say "a rolling change under load: s1 leaves (SIGTERM), s4 joins; the client runs 12 s at concurrency 4"
-client --duration 12 --concurrency 4 >"$work/rolling.out" &
+say "40 s of load (weighted_round_robin, concurrency 4) through a pause, a resume, a rolling change and a weight change"
+client --duration 40 --concurrency 4 --picker weighted_round_robin --timeline "$work/calls.csv" >"$work/load.out" &
 client_pid=$!
 pids+=($client_pid)
-sleep 3
-echo "-> SIGTERM s1"; kill -TERM "${server_pid[s1]}"
-sleep 3
-echo "-> starting s4 (v1)"; start_server s4 v1
+sleep 5
+event "pause s2"; discovery pause echo s2 --output table
+sleep 6
+event "resume s2"; discovery resume echo s2 --output table
+sleep 6
+event "s1 stops (SIGTERM)"; kill -TERM "${server_pid[s1]}"
+sleep 4
+event "s4 starts"; start_server s4 v1
+sleep 7
+event "weight s4 300"; discovery weight echo s4 300 --output table
 wait "$client_pid" || true
-cat "$work/rolling.out"
+tail -n 1 "$work/load.out"
+discovery list echo --output table
+
+say "discovery inspect finds a record a Go client would crash on (metadata as a JSON object)"
+ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" put echo/127.0.0.1:9 '{"Op":0,"Addr":"127.0.0.1:9","Metadata":{"id":"bad"}}' >/dev/null
+set +e; discovery inspect echo --output table; inspect_status=$?; set -e
+echo "inspect exit code: $inspect_status (non-zero: something was flagged)"
+ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" del echo/127.0.0.1:9 >/dev/null
 
 say "only version v2"
 client --calls 20 --version v2 | tail -n 1
 
 say "pinned to instance s2"
 client --calls 10 --instance s2 | tail -n 1
+
+say "the chart of the 40 s run: $chart"
+dotnet "$chart_dll" --timeline "$work/calls.csv" --events "$work/events.csv" --out "$chart"
 
 say "done: stopping everything"

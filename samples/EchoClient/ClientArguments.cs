@@ -26,6 +26,9 @@ internal sealed record ClientArguments
 
     public string? HashKey { get; private init; }
 
+    /// <summary>Where to write successful calls per instance per second as CSV, for the demo's chart.</summary>
+    public string? Timeline { get; private init; }
+
     public IReadOnlyList<string> ConfigurationArgs { get; private init; } = [];
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> naming the bad flag.</summary>
@@ -71,6 +74,7 @@ internal sealed record ClientArguments
                 "--zone" => result with { Zone = NonEmpty(name, Value()) },
                 "--instance" => result with { Instance = NonEmpty(name, Value()) },
                 "--hash-key" => result with { HashKey = NonEmpty(name, Value()) },
+                "--timeline" => result with { Timeline = NonEmpty(name, Value()) },
                 _ when name.StartsWith("--", StringComparison.Ordinal) && name.Contains(':', StringComparison.Ordinal) =>
                     PassThrough(result, passThrough, inline is null ? [arg, Value()] : [arg]),
                 _ => throw new ArgumentException($"Unknown argument '{arg}'."),

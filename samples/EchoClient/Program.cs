@@ -1,6 +1,6 @@
 // A load generator for the grpc.examples.echo service found through etcd, and the contract tests use:
 //   dotnet EchoClient.dll --service echo --calls 300 --concurrency 4 --picker round_robin [--version v2] [--zone z1]
-//     [--instance s2] [--hash-key k] [--duration 20] [--Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379]
+//     [--instance s2] [--hash-key k] [--duration 20] [--timeline calls.csv] [--Discovery:Etcd:Endpoints:0=http://127.0.0.1:2379]
 // Logs go to stderr; stdout gets a progress line a second and, last, "summary {json}".
 // --Telemetry:Console=true also prints Discovery's metrics and spans to stdout (the summary line still comes last).
 using System.Diagnostics;
@@ -23,7 +23,7 @@ try
 catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync($"error: {e.Message}");
-    await Console.Error.WriteLineAsync("usage: EchoClient [--service NAME] [--calls N | --duration SECONDS] [--concurrency C] [--picker NAME] [--version V] [--zone Z] [--instance ID] [--hash-key K] [--Section:Key=value ...]");
+    await Console.Error.WriteLineAsync("usage: EchoClient [--service NAME] [--calls N | --duration SECONDS] [--concurrency C] [--picker NAME] [--version V] [--zone Z] [--instance ID] [--hash-key K] [--timeline FILE.csv] [--Section:Key=value ...]");
     return 2;
 }
 
@@ -57,7 +57,8 @@ if (builder.Configuration.GetValue<bool>("Telemetry:Console"))
         .WithTracing(t => t.AddSource(DiscoveryTelemetry.ActivitySourceName).AddConsoleExporter());
 }
 builder.Services.AddSingleton(arguments);
-builder.Services.AddSingleton<RunStatistics>();
+var timeline = arguments.Timeline is null ? null : new Timeline(TimeProvider.System);
+builder.Services.AddSingleton(new RunStatistics(timeline));
 builder.Services.AddSingleton<LoadRun>();
 
 using var host = builder.Build();
@@ -95,6 +96,11 @@ await host.Services.GetRequiredService<LoadRun>().RunAsync(lifetime.ApplicationS
 await progressStop.CancelAsync();
 await progress;
 Console.Out.WriteLine(statistics.ProgressLine(stopwatch.Elapsed));
+if (timeline is not null)
+{
+    await timeline.WriteCsvAsync(arguments.Timeline!, CancellationToken.None);
+}
+
 Console.Out.WriteLine("summary " + statistics.SummaryJson(stopwatch.Elapsed));
 await Console.Out.FlushAsync();
 await host.StopAsync();

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace EchoClient;
 
 /// <summary>Counts of one run: calls, failures by status, successes by instance, latency of successes.</summary>
-internal sealed class RunStatistics
+internal sealed class RunStatistics(Timeline? timeline = null)
 {
     private readonly ConcurrentDictionary<string, long> _byInstance = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
@@ -20,6 +20,7 @@ internal sealed class RunStatistics
     {
         _byInstance.AddOrUpdate(instance, 1, (_, n) => n + 1);
         _latency.Record(latency);
+        timeline?.Record(instance);
         Interlocked.Increment(ref _calls);
     }
 
