@@ -18,7 +18,7 @@ internal sealed class BenchOptions
 
     public int Concurrency { get; set; } = 8;
 
-    public int PropagationTrials { get; set; } = 40;
+    public int PropagationTrials { get; set; } = 200;
 
     public string Instances { get; set; } = "50,500,5000,20000";
 

@@ -14,7 +14,7 @@ internal sealed class ServiceViewState
     private readonly string _servicePrefix;
     private readonly int _maxRecordBytes;
     private readonly Action<string, long, string> _onSkipped;
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Retained> _retained = new(StringComparer.Ordinal);
 
     // The mod revision of every key whose value could not be decoded, so that a record is warned about and counted
@@ -69,9 +69,11 @@ internal sealed class ServiceViewState
     /// </summary>
     public ListingOutcome ApplyListing(IEnumerable<KeyValue> listing, long revision, DateTimeOffset now, TimeSpan gracePeriod)
     {
+        // The first view of a large service waits for this: one dictionary, sized once, becomes the records (no
+        // copy), and the keys listed but not decoded are the only ones kept aside to tell which keys etcd holds.
         var dataLoss = IsSynced && revision < Revision;
-        var listed = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        var present = new HashSet<string>(StringComparer.Ordinal);
+        var listed = new Dictionary<string, Entry>(listing.TryGetNonEnumeratedCount(out var count) ? count : 0, StringComparer.Ordinal);
+        HashSet<string>? undecoded = null;
         foreach (var kv in listing)
         {
             var key = kv.Key.ToStringUtf8();
@@ -80,19 +82,24 @@ internal sealed class ServiceViewState
                 continue;
             }
 
-            present.Add(key);
             if (TryDecode(key, kv) is { } entry)
             {
                 listed[key] = entry;
             }
+            else
+            {
+                (undecoded ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+            }
         }
+
+        bool Present(string key) => listed.ContainsKey(key) || (undecoded?.Contains(key) ?? false);
 
         var retainedNow = 0;
         if (dataLoss && gracePeriod > TimeSpan.Zero)
         {
             foreach (var (key, entry) in _entries)
             {
-                if (!present.Contains(key))
+                if (!Present(key))
                 {
                     _retained[key] = new Retained(entry, now + gracePeriod);
                     retainedNow++;
@@ -100,14 +107,17 @@ internal sealed class ServiceViewState
             }
         }
 
-        _entries.Clear();
-        foreach (var (key, entry) in listed)
+        _entries = listed;
+        if (_retained.Count > 0)
         {
-            _entries[key] = entry;
+            _retained.Keys.Where(Present).ToList().ForEach(k => _retained.Remove(k));
         }
 
-        _retained.Keys.Where(present.Contains).ToList().ForEach(k => _retained.Remove(k));
-        _malformed.Keys.Where(k => !present.Contains(k)).ToList().ForEach(k => _malformed.Remove(k));
+        if (_malformed.Count > 0)
+        {
+            _malformed.Keys.Where(k => !Present(k)).ToList().ForEach(k => _malformed.Remove(k));
+        }
+
         Revision = revision;
         IsSynced = true;
         Version++;
@@ -173,14 +183,30 @@ internal sealed class ServiceViewState
         EndpointsRebuilt = _rebuild;
         if (_rebuild)
         {
-            _endpoints = [.. RebuildEndpoints()];
+            // With no record retained and no address under two keys, the full rules keep every record: the list is
+            // the records ordered by address. etcd lists in key order, which is address order when keys end with the
+            // address (as registrations write them), so the sort is mostly a check.
             _keyByAddress.Clear();
+            _keyByAddress.EnsureCapacity(_entries.Count);
             var shortcut = _retained.Count == 0;
+            var records = new ServiceInstance[_entries.Count];
+            var at = 0;
             foreach (var (key, entry) in _entries)
             {
+                records[at++] = entry.Record;
                 shortcut &= _keyByAddress.TryAdd(entry.Record.Address, key);
             }
 
+            if (!shortcut)
+            {
+                records = RebuildEndpoints();
+            }
+            else if (!IsOrdered(records))
+            {
+                Array.Sort(records, s_byAddress);
+            }
+
+            _endpoints = ImmutableList.CreateRange(records);
             _rebuild = !shortcut;
         }
 
@@ -234,6 +260,19 @@ internal sealed class ServiceViewState
         }
 
         _endpoints = endpoints;
+    }
+
+    private static bool IsOrdered(ServiceInstance[] records)
+    {
+        for (var i = 1; i < records.Length; i++)
+        {
+            if (string.CompareOrdinal(records[i - 1].Address, records[i].Address) > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private ServiceInstance[] RebuildEndpoints()
