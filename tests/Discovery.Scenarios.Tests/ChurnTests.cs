@@ -14,7 +14,7 @@ public sealed class ChurnTests(ITestOutputHelper output)
     [Fact]
     public async Task Churn_SixServersWithRetryOption_NoCallFailsAndNothingLeaks()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("churn");
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);

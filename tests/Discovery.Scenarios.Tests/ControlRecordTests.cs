@@ -19,9 +19,10 @@ public sealed class ControlRecordTests(ITestOutputHelper output)
     [Fact]
     public async Task ControlRecord_PauseResumeDrainUnderLoad_NoFailedCallAndCallsFollowWithinASecond()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("control");
+        using var ops = await ScenarioAuth.OpsClientAsync(etcd, service);
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);
         await servers.StartAsync("s1", "s2", "s3");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service);
@@ -31,7 +32,7 @@ public sealed class ControlRecordTests(ITestOutputHelper output)
         var lease = Assert.Single((await etcdClient.GetAsync(s2.Key)).Kvs).Lease;
 
         // Paused: within a second s2 gets no new call, while the others keep serving; its lease and process stay.
-        await etcdClient.PutAsync(ControlKey(service, "s2"), """{"state":"paused"}""");
+        await ops.PutAsync(ControlKey(service, "s2"), """{"state":"paused"}""");
         var paused = Stopwatch.GetTimestamp();
         await s2.WaitUnregisteredAsync(etcdClient, Within);
         await Task.Delay(Within - Stopwatch.GetElapsedTime(paused) is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
@@ -43,12 +44,12 @@ public sealed class ControlRecordTests(ITestOutputHelper output)
         Assert.Equal("paused", (await StatusAsync(etcdClient, service, "s2")).GetProperty("state").GetString());
 
         // Resumed (the record deleted): calls reach s2 again within a second, under the same lease.
-        await etcdClient.DeleteAsync(ControlKey(service, "s2"));
+        await ops.DeleteAsync(ControlKey(service, "s2"));
         await client.WaitServedByAsync("s2", Within);
         Assert.Equal(lease, Assert.Single((await etcdClient.GetAsync(s2.Key)).Kvs).Lease);
 
         // Draining: out of rotation, and the status record reports zero calls in flight once they ended.
-        await etcdClient.PutAsync(ControlKey(service, "s3"), """{"state":"draining"}""");
+        await ops.PutAsync(ControlKey(service, "s3"), """{"state":"draining"}""");
         await servers["s3"].WaitUnregisteredAsync(etcdClient, Within);
         JsonElement status = default;
         await Eventually.UntilAsync(
@@ -68,9 +69,10 @@ public sealed class ControlRecordTests(ITestOutputHelper output)
     [Fact]
     public async Task ControlRecord_WeightFrom100To10_MovesTheWeightedRoundRobinShare()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("weight");
+        using var ops = await ScenarioAuth.OpsClientAsync(etcd, service);
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);
         await servers.StartAsync("s1", "s2");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service, picker: "weighted_round_robin");
@@ -79,7 +81,7 @@ public sealed class ControlRecordTests(ITestOutputHelper output)
         var even = await ShareOfAsync(client, "s2", 2000);
         output.WriteLine($"s2 share at weight 100:100: {even:P1}");
 
-        await etcdClient.PutAsync(ControlKey(service, "s2"), """{"weight":10}""");
+        await ops.PutAsync(ControlKey(service, "s2"), """{"weight":10}""");
         await Eventually.UntilAsync(
             async () => Regex.IsMatch(Assert.Single((await etcdClient.GetAsync(servers["s2"].Key)).Kvs).Value.ToStringUtf8(), "weight=10(?![0-9])"),
             TimeSpan.FromSeconds(5),

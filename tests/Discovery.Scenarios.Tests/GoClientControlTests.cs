@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace Discovery.Scenarios.Tests;
 
 /// <summary>A stock Go client, reading our records with etcd's own resolver, follows a pause written to the control record.</summary>
+[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)] // Why: see ScenarioAuth.
 public sealed class GoClientControlTests(ITestOutputHelper output)
 {
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Discovery.Scenarios.Tests.Infrastructure;
 using Discovery.Testing;
 using Grpc.Core;
 using Grpc.Examples.Echo;
@@ -20,12 +21,13 @@ public sealed class GrpcHealthShutdownTests(ITestOutputHelper output)
     [Fact]
     public async Task Sigterm_HealthWatcherAttached_KeyGoneThenNotServingThenKestrelDrains()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("health");
         await using var server = await EchoServerProcess.StartRegisteredAsync([etcd.ClientUrl], etcdClient, service, "s1", options: new EchoServerOptions
         {
             DrainDelay = DrainDelay,
+            ExtraArguments = await ScenarioAuth.ServerArgumentsAsync([etcd.ClientUrl], service),
             LogLevels = new Dictionary<string, string>(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" },
         });
         try

@@ -17,7 +17,7 @@ public sealed class HealthGateTests(ITestOutputHelper output)
     [Fact]
     public async Task HealthGate_ReadinessFailsThenRecovers_RegistersLateWithdrawsAndRestoresWithNoFailedCall()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("gate");
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);
@@ -31,6 +31,7 @@ public sealed class HealthGateTests(ITestOutputHelper output)
             LogLevels = new Dictionary<string, string>(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" },
             ExtraArguments =
             [
+                .. await ScenarioAuth.ServerArgumentsAsync([etcd.ClientUrl], service),
                 "--Discovery:Registration:HealthGate:Enabled=true",
                 $"--Discovery:Registration:HealthGate:Period={Period:c}",
                 $"--Discovery:Registration:HealthGate:UnhealthyThreshold={UnhealthyThreshold}",

@@ -25,7 +25,7 @@ public sealed class KillTests(ITestOutputHelper output)
 
     private async Task<LoadSummary> RunAsync(bool retryUnavailable)
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("kill");
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);

@@ -11,6 +11,7 @@ namespace Discovery.Scenarios.Tests;
 /// all work with no more than these permissions, and what a role does not allow is denied with a message naming the
 /// key and the permission.
 /// </summary>
+[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)] // Why: see ScenarioAuth.
 public sealed class LeastPrivilegeTests
 {
     [Fact]

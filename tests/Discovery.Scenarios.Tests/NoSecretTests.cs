@@ -19,6 +19,7 @@ namespace Discovery.Scenarios.Tests;
 /// certificate and a TLS name mismatch, with every log category at Trace (the servers' own output included), every
 /// instrument and span of every source recorded, and the message of every exception thrown in this process.
 /// </summary>
+[Trait(Infrastructure.ScenarioAuth.Trait, Infrastructure.ScenarioAuth.Excluded)] // Why: see ScenarioAuth.
 public sealed partial class NoSecretTests : IDisposable
 {
     private readonly ConcurrentQueue<string> _texts = new();

@@ -30,7 +30,7 @@ public sealed class ReAddedAddressTests(ITestOutputHelper output)
 
     private async Task<List<long>> RunRoundsAsync(bool kill)
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("readd");
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);

@@ -11,7 +11,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task RollingRestart_ThreeServersUnderLoad_NoCallFails()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("roll");
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);

@@ -10,7 +10,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Call_NoInstanceWithWaitForReady_WaitsForTheFirstInstance()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("start");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service);
@@ -25,7 +25,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Call_NoInstanceWithoutWaitForReady_FailsFastNamingTheService()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         var service = ServiceNames.New("start");
         await using var client = await LoadClient.StartAsync([etcd.ClientUrl], service);
 

@@ -66,7 +66,7 @@ internal sealed partial class LoadClient : IAsyncDisposable
 
     /// <param name="log">Where the client logs (see <see cref="ClientLog"/>); nowhere when null.</param>
     /// <param name="picker">The client's <c>Picker</c>; its default (<c>round_robin</c>) when null.</param>
-    /// <param name="settings">More configuration (etcd credentials, TLS), applied last.</param>
+    /// <param name="settings">More configuration (etcd credentials, TLS), applied last (after the auth mode's client credentials, see <see cref="ScenarioAuth"/>).</param>
     public static async Task<LoadClient> StartAsync(
         IReadOnlyList<string> etcdUrls, string service, bool retryUnavailable = false, ClientLog? log = null, string? picker = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -91,7 +91,7 @@ internal sealed partial class LoadClient : IAsyncDisposable
             configuration[$"Discovery:Etcd:Endpoints:{i}"] = etcdUrls[i];
         }
 
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in (await ScenarioAuth.ClientSettingsAsync(etcdUrls, service)).Concat(settings ?? new Dictionary<string, string?>()))
         {
             configuration[key] = value;
         }

@@ -5,19 +5,16 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 
 /// <summary>
 /// The EchoServer processes of one scenario, by instance id; disposes all of them. Safe for the churn's overlapping
-/// starts and stops. Servers get the default lease TTL unless <c>leaseTtl</c> is given.
+/// starts and stops. Servers get the default lease TTL unless <c>leaseTtl</c> is given, and the server user's etcd
+/// credentials in the auth mode (<see cref="ScenarioAuth"/>).
 /// </summary>
 internal sealed class ServerSet(
     IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service, TimeSpan? leaseTtl = null, IReadOnlyList<string>? extraArguments = null) : IAsyncDisposable
 {
     // Warnings, plus Discovery's own Information lines (registered, lease gone, registered again): a failed scenario
     // prints them, and they are what tells a slow registration from a slow client.
-    private readonly EchoServerOptions _options = new()
-    {
-        LeaseTtl = leaseTtl,
-        ExtraArguments = extraArguments ?? [],
-        LogLevels = new Dictionary<string, string>(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" },
-    };
+    private readonly Dictionary<string, string> _logLevels =
+        new(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" };
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, EchoServerProcess> _servers = new(StringComparer.Ordinal);
@@ -66,6 +63,7 @@ internal sealed class ServerSet(
     /// <remarks>The server counts as live from the moment it is started.</remarks>
     public async Task<EchoServerProcess> StartOneAsync(string instanceId, int? port = null)
     {
+        await ScenarioAuth.PrepareAsync(etcdUrls, service);
         var server = StartUnregistered(instanceId, port);
         await server.WaitRegisteredAsync(etcd, EchoServerProcess.StartTimeout);
         lock (_lock)
@@ -77,9 +75,17 @@ internal sealed class ServerSet(
     }
 
     /// <summary>Starts one server without waiting for its registration (etcd may be down).</summary>
+    /// <remarks>In the auth mode the service's roles must exist already (any <see cref="StartOneAsync"/> before made them).</remarks>
     public EchoServerProcess StartUnregistered(string instanceId, int? port = null)
     {
-        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port, _options);
+        // The test's extra arguments come last, so they may override the credentials.
+        var options = new EchoServerOptions
+        {
+            LeaseTtl = leaseTtl,
+            ExtraArguments = [.. ScenarioAuth.ServerArguments(etcdUrls, service), .. extraArguments ?? []],
+            LogLevels = _logLevels,
+        };
+        var server = EchoServerProcess.Start(etcdUrls, service, instanceId, port, options);
         lock (_lock)
         {
             _servers[instanceId] = server;
