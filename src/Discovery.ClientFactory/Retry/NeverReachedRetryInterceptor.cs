@@ -1,3 +1,4 @@
+using Discovery.ClientFactory.Routing;
 using Discovery.Etcd.Retry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -11,7 +12,7 @@ namespace Discovery.ClientFactory.Retry;
 /// when the caller disposed the call. Streaming calls pass untouched: their messages are the caller's to replay.
 /// </summary>
 /// <remarks>
-/// Registered before the routing interceptor, so every attempt is routed and tracked anew. With
+/// Runs the routing interceptor around each attempt, so every attempt is routed and tracked anew. With
 /// <see cref="DiscoveryRetryOptions.Unavailable"/> on, grpc-dotnet's policy retries these calls already and this layer
 /// stands aside, so attempts do not multiply.
 /// <para>
@@ -27,8 +28,14 @@ namespace Discovery.ClientFactory.Retry;
 /// <param name="jitter">The randomness pauses are drawn with.</param>
 /// <param name="metrics">Counts each retry as <see cref="RetryMetrics.NeverReached"/>; none in unit tests that do not read it.</param>
 /// <param name="service">The service the client calls, for the count.</param>
+/// <param name="routing">
+/// The routing interceptor each attempt goes through, run inside this one rather than as a layer of its own: one
+/// interceptor layer instead of two saves Grpc.Net.ClientFactory's per-call continuation delegate. None: attempts go
+/// straight to the continuation (unit tests).
+/// </param>
 internal sealed class NeverReachedRetryInterceptor(
-    DiscoveryRetryOptions options, TimeProvider time, IJitterSource jitter, RetryMetrics? metrics = null, string service = "") : Interceptor
+    DiscoveryRetryOptions options, TimeProvider time, IJitterSource jitter, RetryMetrics? metrics = null, string service = "",
+    RoutingInterceptor? routing = null) : Interceptor
 {
     private readonly TimeProvider _time = time;
 
@@ -43,7 +50,7 @@ internal sealed class NeverReachedRetryInterceptor(
         {
             try
             {
-                return continuation(request, context);
+                return routing is null ? continuation(request, context) : routing.BlockingUnaryCall(request, context, continuation);
             }
             catch (RpcException e) when (ShouldRetry(e, attempt, context.Options))
             {
@@ -63,20 +70,47 @@ internal sealed class NeverReachedRetryInterceptor(
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        var first = continuation(request, context);
+        var first = Attempt(request, context, continuation);
         if (!IsActive)
         {
             return first;
         }
 
         var call = new RetryingUnaryCall<TRequest, TResponse>(this, first, request, context, continuation);
-        return new AsyncUnaryCall<TResponse>(call.ResponseAsync, call.ResponseHeadersAsync(), call.GetStatus, call.GetTrailers, call.Dispose);
+        // The state-taking constructor with static callbacks: no delegate per call, and the headers task is made only
+        // if the caller asks for it.
+        return new AsyncUnaryCall<TResponse>(
+            call.ResponseAsync,
+            RetryingUnaryCall<TRequest, TResponse>.GetHeaders,
+            RetryingUnaryCall<TRequest, TResponse>.GetStatus,
+            RetryingUnaryCall<TRequest, TResponse>.GetTrailers,
+            RetryingUnaryCall<TRequest, TResponse>.Dispose,
+            call);
     }
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        routing is null ? continuation(request, context) : routing.AsyncServerStreamingCall(request, context, continuation);
+
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        routing is null ? continuation(context) : routing.AsyncClientStreamingCall(context, continuation);
+
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        routing is null ? continuation(context) : routing.AsyncDuplexStreamingCall(context, continuation);
 
     private bool IsActive => options.NeverReached && !options.Unavailable;
 
     /// <summary>The pause before retry <paramref name="retry"/> (1 for the first, which goes at once).</summary>
     internal TimeSpan PauseBefore(int retry) => retry == 1 ? TimeSpan.Zero : _backoff.DelayBefore(retry - 1, jitter);
+
+    /// <summary>Starts one attempt, routed when this client routes.</summary>
+    private AsyncUnaryCall<TResponse> Attempt<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        routing is null ? continuation(request, context) : routing.AsyncUnaryCall(request, context, continuation);
 
     private void Retrying() => metrics?.Retried(service, RetryMetrics.NeverReached);
 
@@ -88,16 +122,22 @@ internal sealed class NeverReachedRetryInterceptor(
         && TransportFailure.NeverReachedServer(e);
 
     /// <summary>One caller-visible call over successive attempts; status, trailers and disposal follow the latest.</summary>
+    /// <remarks>
+    /// Per call: this object, the response's async state machine and the caller's call object. The request, context
+    /// and continuation live in the state machine only, and the headers task is made on demand.
+    /// </remarks>
     private sealed class RetryingUnaryCall<TRequest, TResponse>
         where TRequest : class
         where TResponse : class
     {
-        private readonly NeverReachedRetryInterceptor _owner;
-        private readonly TRequest _request;
-        private readonly ClientInterceptorContext<TRequest, TResponse> _context;
-        private readonly AsyncUnaryCallContinuation<TRequest, TResponse> _continuation;
+        public static readonly Func<object, Task<Metadata>> GetHeaders = static s => ((RetryingUnaryCall<TRequest, TResponse>)s).Headers();
+        public static readonly Func<object, Status> GetStatus = static s => ((RetryingUnaryCall<TRequest, TResponse>)s)._current.GetStatus();
+        public static readonly Func<object, Metadata> GetTrailers = static s => ((RetryingUnaryCall<TRequest, TResponse>)s)._current.GetTrailers();
+        public static readonly Action<object> Dispose = static s => ((RetryingUnaryCall<TRequest, TResponse>)s).DisposeCall();
+
         private volatile AsyncUnaryCall<TResponse> _current;
         private volatile bool _disposed;
+        private Task<Metadata>? _headers;
 
         public RetryingUnaryCall(
             NeverReachedRetryInterceptor owner,
@@ -106,57 +146,66 @@ internal sealed class NeverReachedRetryInterceptor(
             ClientInterceptorContext<TRequest, TResponse> context,
             AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
         {
-            _owner = owner;
             _current = first;
-            _request = request;
-            _context = context;
-            _continuation = continuation;
-            ResponseAsync = RunAsync();
+            ResponseAsync = RunAsync(this, owner, request, context, continuation);
         }
 
         public Task<TResponse> ResponseAsync { get; }
 
-        /// <summary>The headers of the attempt that ends the call: a refused attempt never has any.</summary>
-        public async Task<Metadata> ResponseHeadersAsync()
+        /// <summary>The headers of the attempt that ends the call (a refused attempt never has any), made once.</summary>
+        private Task<Metadata> Headers()
+        {
+            var headers = Volatile.Read(ref _headers);
+            if (headers is null)
+            {
+                var made = HeadersAsync();
+                headers = Interlocked.CompareExchange(ref _headers, made, null) ?? made;
+            }
+
+            return headers;
+        }
+
+        private async Task<Metadata> HeadersAsync()
         {
             await ((Task)ResponseAsync).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return await _current.ResponseHeadersAsync.ConfigureAwait(false);
         }
 
-        public Status GetStatus() => _current.GetStatus();
-
-        public Metadata GetTrailers() => _current.GetTrailers();
-
-        public void Dispose()
+        private void DisposeCall()
         {
             _disposed = true;
             _current.Dispose();
         }
 
-        private async Task<TResponse> RunAsync()
+        private static async Task<TResponse> RunAsync(
+            RetryingUnaryCall<TRequest, TResponse> self,
+            NeverReachedRetryInterceptor owner,
+            TRequest request,
+            ClientInterceptorContext<TRequest, TResponse> context,
+            AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
         {
             for (var attempt = 1; ; attempt++)
             {
-                var call = _current;
+                var call = self._current;
                 try
                 {
                     return await call.ResponseAsync.ConfigureAwait(false);
                 }
-                catch (RpcException e) when (!_disposed && _owner.ShouldRetry(e, attempt, _context.Options))
+                catch (RpcException e) when (!self._disposed && owner.ShouldRetry(e, attempt, context.Options))
                 {
                     call.Dispose();
-                    _owner.Retrying();
+                    owner.Retrying();
                 }
 
-                var pause = _owner.PauseBefore(attempt);
+                var pause = owner.PauseBefore(attempt);
                 if (pause > TimeSpan.Zero)
                 {
-                    await Task.Delay(pause, _owner._time, _context.Options.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.Delay(pause, owner._time, context.Options.CancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
-                var next = _continuation(_request, _context);
-                _current = next;
-                if (_disposed)
+                var next = owner.Attempt(request, context, continuation);
+                self._current = next;
+                if (self._disposed)
                 {
                     // The caller disposed the call while this attempt was being started.
                     next.Dispose();
