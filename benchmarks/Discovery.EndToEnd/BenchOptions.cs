@@ -5,8 +5,8 @@ namespace Discovery.EndToEnd;
 /// </summary>
 internal sealed class BenchOptions
 {
-    /// <summary>Which sections run: throughput, propagation, scale, registration.</summary>
-    public string Sections { get; set; } = "throughput,propagation,scale,registration";
+    /// <summary>Which sections run: throughput, propagation, scale, registration, picks, subsetting.</summary>
+    public string Sections { get; set; } = "throughput,propagation,scale,registration,picks,subsetting";
 
     /// <summary>Throughput rounds per variant (A B C D E, then rotated).</summary>
     public int Rounds { get; set; } = 5;
@@ -31,6 +31,12 @@ internal sealed class BenchOptions
 
     public int RegistrationTrials { get; set; } = 5;
 
+    /// <summary>Pick-cost rounds (each picker at 3, 100, 5,000 instances, then 5,000, 100, 3).</summary>
+    public int PickRounds { get; set; } = 10;
+
+    /// <summary>About how long one pick-cost sample (a loop of many picks) lasts.</summary>
+    public double PickSampleMilliseconds { get; set; } = 50;
+
     /// <summary>Where the chart goes (SVG), relative to the repository root; empty for none.</summary>
     public string Chart { get; set; } = "docs/performance-scale.svg";
 
@@ -39,6 +45,9 @@ internal sealed class BenchOptions
 
     public IReadOnlyList<int> InstanceCounts =>
         [.. Instances.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))];
+
+    /// <summary>Whether a section that needs etcd and EchoServer processes runs (picks and subsetting need none).</summary>
+    public bool RunsProcesses => new[] { "throughput", "propagation", "scale", "registration" }.Any(Runs);
 
     public bool Runs(string section) => Sections.Split(',', StringSplitOptions.TrimEntries).Contains(section, StringComparer.OrdinalIgnoreCase);
 
@@ -51,6 +60,8 @@ internal sealed class BenchOptions
         if (PropagationTrials < 1) yield return "--PropagationTrials must be at least 1";
         if (ScaleRounds < 1) yield return "--ScaleRounds must be at least 1";
         if (ChangeTrials < 1) yield return "--ChangeTrials must be at least 1";
+        if (PickRounds < 1) yield return "--PickRounds must be at least 1";
+        if (PickSampleMilliseconds <= 0) yield return "--PickSampleMilliseconds must be positive";
         if (RegistrationTrials < 1) yield return "--RegistrationTrials must be at least 1";
         if (!Instances.Split(',').All(s => int.TryParse(s.Trim(), out var n) && n > 0)) yield return "--Instances must be a comma-separated list of positive counts";
     }

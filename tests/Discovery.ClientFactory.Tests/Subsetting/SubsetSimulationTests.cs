@@ -1,3 +1,4 @@
+using Discovery.Simulation;
 using Xunit.Abstractions;
 
 namespace Discovery.ClientFactory.Tests.Subsetting;
@@ -10,14 +11,12 @@ namespace Discovery.ClientFactory.Tests.Subsetting;
 /// </summary>
 public sealed class SubsetSimulationTests(ITestOutputHelper output)
 {
-    private const int Clients = 1_000;
-    private const int Servers = 500;
-    private const int Size = 20;
-    private const int Replaced = Servers / 10;
+    private const int Clients = SubsetSimulation.Clients;
+    private const int Size = SubsetSimulation.Size;
 
-    private static readonly string[] s_before = [.. Enumerable.Range(0, Servers).Select(i => $"10.0.{i / 250}.{i % 250}:5000")];
-    private static readonly string[] s_leaving = [.. new Random(16).GetItems(s_before, Servers).Distinct().Take(Replaced)];
-    private static readonly string[] s_after = [.. s_before.Except(s_leaving), .. Enumerable.Range(0, Replaced).Select(i => $"10.1.0.{i}:5000")];
+    private static readonly string[] s_before = SubsetSimulation.Before;
+    private static readonly string[] s_leaving = SubsetSimulation.Leaving;
+    private static readonly string[] s_after = SubsetSimulation.After;
 
     [Fact]
     public void Ring_WithClientIndex_BalancesBetterThanRandomAndReplacesOnlyLostMembers()
@@ -79,22 +78,10 @@ public sealed class SubsetSimulationTests(ITestOutputHelper output)
         }
     }
 
-    private Figures Report(string name, HashSet<string>[] before, HashSet<string>[] after)
+    private SubsetFigures Report(string name, HashSet<string>[] before, HashSet<string>[] after)
     {
-        var (maxBefore, minBefore) = SubsetSimulation.Balance(s_before, before);
-        var (maxAfter, minAfter) = SubsetSimulation.Balance(s_after, after);
-        var changes = SubsetSimulation.Changes(before, after);
-        var lost = before.Select(s => s.Count(s_leaving.Contains)).ToArray();
-        var figures = new Figures(maxBefore, minBefore, maxAfter, minAfter, changes.Average(), changes.Max(), changes.Count(c => c > 0) / (double)Clients, lost.Average());
+        var figures = SubsetSimulation.Measure(before, after);
         output.WriteLine($"{name,-24} {figures}");
         return figures;
-    }
-
-    private sealed record Figures(
-        double MaxBefore, double MinBefore, double MaxAfter, double MinAfter, double MeanChanged, int MaxChanged, double ClientsChanged, double MeanLost)
-    {
-        public override string ToString() =>
-            $"connections per server max/mean {MaxBefore:F3} (min/mean {MinBefore:F3}); after 10 % replaced {MaxAfter:F3} ({MinAfter:F3}); " +
-            $"members changed per client mean {MeanChanged:F2}, max {MaxChanged}, clients changed {ClientsChanged:P1} (members lost per client {MeanLost:F2})";
     }
 }
