@@ -15,10 +15,8 @@ using Discovery.ClientFactory.Picking;
 using Discovery.ClientFactory.Routing;
 using Discovery.Etcd.Retry;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
-using Grpc.Net.Client.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Discovery.Testing.Fakes;
 
 namespace Discovery.PickScaling;
 
@@ -63,7 +61,6 @@ internal sealed class PickerFixture
         new("pinned", "round_robin, call pinned to one instance", DiscoveryPickers.RoundRobin, PickerRowHeaders.Pinned, false),
     ];
 
-    private static readonly Lazy<IChannelControlHelper> s_controller = new(CaptureController);
     private readonly PickContext _context = new() { Request = new HttpRequestMessage(HttpMethod.Post, "http://bench/grpc.examples.echo.Echo/UnaryEcho") };
     private readonly DiscoveryPicker[] _pickers;
     private readonly Metadata?[] _headers;
@@ -73,7 +70,7 @@ internal sealed class PickerFixture
     {
         Instances = instances;
         var subchannels = Enumerable.Range(0, instances)
-            .Select(i => s_controller.Value.CreateSubchannel(new SubchannelOptions([new BalancerAddress("127.0.0.1", 10_000 + i)])))
+            .Select(i => IdleSubchannels.Create(10_000 + i))
             .ToArray();
         var byPicker = Rows.Select(r => r.Picker).Distinct().ToDictionary(p => p, p => Build(p, subchannels));
         _pickers = [.. Rows.Select(r => byPicker[r.Picker])];
@@ -107,51 +104,5 @@ internal sealed class PickerFixture
             return new EndpointSnapshot(endpoint, ConnectivityState.Ready, true, null);
         }).ToList();
         return new DiscoveryPicker(snapshots, new BalancerSettings("bench", null, null, new PickerRegistry([]).Get(picker), services));
-    }
-
-    // grpc-dotnet hands subchannels out only through a balancer's controller: one channel whose balancer keeps it.
-    private static IChannelControlHelper CaptureController()
-    {
-        var factory = new CapturingFactory();
-        var services = new ServiceCollection()
-            .AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => [new BalancerAddress("127.0.0.1", 1)]))
-            .AddSingleton<LoadBalancerFactory>(factory)
-            .BuildServiceProvider();
-        var channel = GrpcChannel.ForAddress("static:///bench-subchannels", new GrpcChannelOptions
-        {
-            Credentials = ChannelCredentials.Insecure,
-            ServiceProvider = services,
-            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new LoadBalancingConfig(CapturingFactory.PolicyName) } },
-        });
-
-        // The channel never becomes ready and lives as long as the process: the connect attempt is left pending.
-        _ = channel.ConnectAsync();
-        return factory.Controller.Task.WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-    }
-
-    private sealed class CapturingFactory : LoadBalancerFactory
-    {
-        public const string PolicyName = "bench_capture_idle";
-
-        public TaskCompletionSource<IChannelControlHelper> Controller { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override string Name => PolicyName;
-
-        public override LoadBalancer Create(LoadBalancerOptions options)
-        {
-            Controller.TrySetResult(options.Controller);
-            return new IdleBalancer();
-        }
-    }
-
-    private sealed class IdleBalancer : LoadBalancer
-    {
-        public override void RequestConnection()
-        {
-        }
-
-        public override void UpdateChannelState(ChannelState state)
-        {
-        }
     }
 }

@@ -24,14 +24,23 @@ public sealed class EtcdCluster : IAsyncDisposable
     public string ClientUrls => string.Join(',', Members.Select(m => m.ClientUrl));
 
     /// <summary>Starts <paramref name="members"/> members concurrently and waits until each one reports a leader.</summary>
-    public static async Task<EtcdCluster> StartAsync(int members = 3, CancellationToken ct = default)
+    public static Task<EtcdCluster> StartAsync(int members = 3, CancellationToken ct = default) =>
+        StartAsync(new EtcdNodeOptions(), members, ct);
+
+    /// <summary>
+    /// Starts <paramref name="members"/> members with <paramref name="options"/> (each member's own), waits until each
+    /// one answers, then, with <see cref="EtcdNodeOptions.EnableAuth"/>, turns auth on once for the whole cluster
+    /// (user root, role root): members' <see cref="EtcdNode.CreateClient"/> then log in as root.
+    /// </summary>
+    public static async Task<EtcdCluster> StartAsync(EtcdNodeOptions options, int members = 3, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(members, 1);
         EtcdNode.EnsureInstalled();
         var id = $"{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
         var token = $"discovery-cluster-{Guid.NewGuid():N}";
         var nodes = Enumerable.Range(0, members)
-            .Select(i => new EtcdNode(new EtcdNodeOptions(), $"c{id}-m{i}", FreePort.Next(), FreePort.Next(), token))
+            .Select(i => new EtcdNode(options, $"c{id}-m{i}", FreePort.Next(), FreePort.Next(), token))
             .ToList();
         var initialCluster = string.Join(',', nodes.Select(n => $"{n.Name}={n.PeerUrl}"));
         var cluster = new EtcdCluster(nodes);
@@ -44,6 +53,12 @@ public sealed class EtcdCluster : IAsyncDisposable
             }
 
             await Task.WhenAll(nodes.Select(n => n.WaitUntilAnswersAsync(ct))).ConfigureAwait(false);
+            if (options.EnableAuth)
+            {
+                // Users, roles and the auth switch are cluster state: set once, through any member.
+                await nodes[0].EnableAuthAsync(ct).ConfigureAwait(false);
+            }
+
             return cluster;
         }
         catch

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Discovery.Etcd.Connection;
 
 namespace Discovery.ClientFactory.Tls;
 
@@ -22,29 +23,7 @@ internal static class InstanceTlsSetup
     public static SslClientAuthenticationOptions Create(EtcdClientTlsOptions tls, string section, out X509Certificate2? clientCertificate)
     {
         ArgumentNullException.ThrowIfNull(tls);
-        clientCertificate = null;
-        var ssl = new SslClientAuthenticationOptions();
-        if (!string.IsNullOrEmpty(tls.CaFile))
-        {
-            var policy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            policy.CustomTrustStore.ImportFromPemFile(tls.CaFile);
-            ssl.CertificateChainPolicy = policy;
-        }
-
-        if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile))
-        {
-            // An ephemeral key from PEM cannot sign a Linux TLS handshake: re-import it as PKCS#12.
-            using var pem = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);
-            clientCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-
-            // A context sends this certificate whatever CA names the server's handshake lists.
-            ssl.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
-        }
-
+        var ssl = TlsClientSettings.Create(tls.CaFile, tls.CertFile, tls.KeyFile, out clientCertificate);
         ssl.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
             errors == SslPolicyErrors.None
                 ? true

@@ -275,35 +275,8 @@ internal sealed partial class EtcdConnection : IDisposable
         };
     }
 
-    private static SslClientAuthenticationOptions CreateSslOptions(EtcdTlsOptions tls, out X509Certificate2? clientCertificate)
-    {
-        clientCertificate = null;
-        var ssl = new SslClientAuthenticationOptions();
-        if (!string.IsNullOrEmpty(tls.CaFile))
-        {
-            var policy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            policy.CustomTrustStore.ImportFromPemFile(tls.CaFile);
-            ssl.CertificateChainPolicy = policy;
-        }
-
-        if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile))
-        {
-            // A key loaded from PEM is ephemeral; the PKCS#12 round trip gives a persisted-style key that every
-            // platform's TLS stack accepts for client authentication (see notes/etcd-client.md).
-            using var pem = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);
-            clientCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-
-            // A context sends this certificate whatever CA names etcd's handshake lists, instead of letting the TLS
-            // stack filter ClientCertificates by them and silently send none.
-            ssl.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
-        }
-
-        return ssl;
-    }
+    private static SslClientAuthenticationOptions CreateSslOptions(EtcdTlsOptions tls, out X509Certificate2? clientCertificate) =>
+        TlsClientSettings.Create(tls.CaFile, tls.CertFile, tls.KeyFile, out clientCertificate);
 
     /// <summary>The etcd members as the channel's fixed address list, which can be published again to restart stalled connects.</summary>
     private sealed class MemberResolverFactory(BalancerAddress[] members) : ResolverFactory

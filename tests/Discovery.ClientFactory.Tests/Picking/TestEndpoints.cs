@@ -1,3 +1,4 @@
+using Discovery.Testing.Fakes;
 using Discovery.ClientFactory.Ejection;
 using Discovery.ClientFactory.LoadTracking;
 using Discovery.ClientFactory.Picking;
@@ -16,7 +17,7 @@ internal static class TestEndpoints
         var record = new ServiceInstance(address, id, version, zone, weight, null);
         var clock = time ?? new FakeTimeProvider();
         var health = new EndpointHealth(clock, SharedJitterSource.Instance);
-        return new Endpoint(record, TestSubchannels.Create(record.Port), new EndpointLoad(clock, TimeSpan.FromSeconds(10)), health, new EjectionTracker(health, _ => { }));
+        return new Endpoint(record, IdleSubchannels.Create(record.Port), new EndpointLoad(clock, TimeSpan.FromSeconds(10)), health, new EjectionTracker(health, _ => { }));
     }
 
     public static List<Endpoint> Many(params string[] ids) => [.. ids.Select(id => Create(id))];

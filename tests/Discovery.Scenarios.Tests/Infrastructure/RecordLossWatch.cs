@@ -32,7 +32,7 @@ internal sealed class RecordLossWatch : IAsyncDisposable
     private RecordLossWatch(IReadOnlyList<EtcdNode> members, string service, long startRevision)
     {
         _prefix = service + "/";
-        _loops = [.. members.Select(m => Task.Run(() => WatchMemberAsync(m.ClientUrl, startRevision, _stop.Token)))];
+        _loops = [.. members.Select(m => Task.Run(() => WatchMemberAsync(m, startRevision, _stop.Token)))];
     }
 
     /// <summary>Time since the watch started: the clock of every <see cref="RecordLoss"/>.</summary>
@@ -113,11 +113,15 @@ internal sealed class RecordLossWatch : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task WatchMemberAsync(string url, long startRevision, CancellationToken stop)
+    private async Task WatchMemberAsync(EtcdNode member, long startRevision, CancellationToken stop)
     {
+        var url = member.ClientUrl;
         // One connection per member: a shared channel would balance the stream onto any member, the hung one included.
         // Its HTTP/2 pings (6 s) break a stream to a hung member; the loop then waits for the member to answer again.
-        var connection = new EtcdConnection(new EtcdOptions { Endpoints = { url } });
+        // On an auth cluster (the scenario suite's roles mode) it reads as root, as the tests' other observers do.
+        var connection = new EtcdConnection(member.Options.EnableAuth
+            ? new EtcdOptions { Endpoints = { url }, Username = "root", Password = member.Options.RootPassword }
+            : new EtcdOptions { Endpoints = { url } });
         lock (_lock)
         {
             _connections.Add(connection);

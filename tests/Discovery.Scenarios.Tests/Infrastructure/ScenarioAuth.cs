@@ -20,8 +20,11 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// <item><c>EtcdIncidentTests.SingleEtcdDown_…AfterWipe</c>: it restarts etcd with its data directory wiped, and etcd
 /// keeps users, roles and the auth switch in that data: after the wipe etcd runs without auth and without the users,
 /// so the scenario no longer tests the mode.</item>
-/// <item><c>EtcdIncidentTests.LeaderKilled_…</c> and <c>…HungMember…</c>: they run a three-member
-/// <see cref="EtcdCluster"/>, which has no auth option in the harness yet (a harness gap, not a product limit).</item>
+/// <item><c>EtcdIncidentTests.EachMemberHung_…</c>: an open finding, not a harness gap. On the auth cluster, a server
+/// started while one member hangs did not register within the scenario's 12 s: its control-record watch was
+/// interrupted by the hung member and the registration stayed held (ControlPending) past the bound, where the same
+/// scenario without auth passes. Left for the next round (the watch's reconnect with re-authentication to a member
+/// that is hung is the suspect); <c>LeaderKilled_…</c> runs in the mode.</item>
 /// <item><c>GoClientControlTests</c>: etcd's Go resolver (<c>clientv3/naming/endpoints</c>, endpoints_impl.go) reads
 /// <c>Get(service, WithPrefix())</c>, the range <c>{service}</c>…, not <c>{service}/</c>…; the client role grants
 /// <c>{service}/</c> only, so etcd answers permission denied (checked with <c>etcdctl get svc --prefix</c>). A Go client
@@ -64,6 +67,22 @@ internal static class ScenarioAuth
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// Starts the scenario's three-member cluster: with auth (user root, set once for the cluster) in the roles mode,
+    /// plain otherwise. Roles are made through the first member, so make them (<see cref="PrepareAsync"/>, or a
+    /// <see cref="ServerSet"/> start) before a scenario stops it.
+    /// </summary>
+    public static async Task<EtcdCluster> StartClusterAsync()
+    {
+        var cluster = await EtcdCluster.StartAsync(new EtcdNodeOptions { EnableAuth = Roles }, 3);
+        if (Roles)
+        {
+            s_authNodes[cluster.Members[0].ClientUrl] = cluster.Members[0];
+        }
+
+        return cluster;
     }
 
     /// <summary>Creates (once per etcd and service) the service's roles when the mode is on; call before etcd may go down.</summary>

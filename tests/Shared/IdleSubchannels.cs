@@ -4,13 +4,14 @@ using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Discovery.ClientFactory.Tests.Picking;
+namespace Discovery.Testing.Fakes;
 
 /// <summary>
 /// Real grpc-dotnet subchannels that never connect, for pickers under test: grpc-dotnet gives subchannels out only
-/// through a balancer's controller, so one channel with a balancer that keeps its controller makes them.
+/// through a balancer's controller, so one channel with a balancer that keeps its controller makes them. Compiled
+/// into the ClientFactory tests and the benchmarks.
 /// </summary>
-internal static class TestSubchannels
+internal static class IdleSubchannels
 {
     private static readonly Lazy<IChannelControlHelper> s_controller = new(CaptureController);
 
