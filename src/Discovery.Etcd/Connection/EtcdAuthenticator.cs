@@ -8,6 +8,13 @@ namespace Discovery.Etcd.Connection;
 /// Gets and caches an etcd auth token for a user name and password, and adds it to every call as the
 /// <c>token</c> header. The password never leaves this class and is never logged.
 /// </summary>
+/// <remarks>
+/// One Authenticate runs at a time, for every call that waits for a token, under its own deadline
+/// (<see cref="EtcdOptions.RequestTimeout"/>) and not any one caller's: a caller whose own deadline passes stops
+/// waiting, and the token still serves the calls after it. Were the Authenticate bound to its first caller's shorter
+/// deadline, an Authenticate routed to a hung member would end before the channel's hedging sends it to another, and
+/// with two members round_robin could route every repeat to the hung one.
+/// </remarks>
 internal sealed partial class EtcdAuthenticator : IDisposable
 {
     // etcd's simple tokens live 300 s by default; refreshing well before keeps long idle periods safe.
@@ -19,8 +26,10 @@ internal sealed partial class EtcdAuthenticator : IDisposable
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _disposing = new();
     private volatile TokenEntry? _token;
+    private Task<TokenEntry>? _fetch;
 
     public EtcdAuthenticator(
         Auth.AuthClient client,
@@ -47,14 +56,20 @@ internal sealed partial class EtcdAuthenticator : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    // Cancels a running Authenticate. The source is not disposed (it has no timer): a call racing the disposal
+    // still reads its token and fails as cancelled.
+    public void Dispose() => _disposing.Cancel();
 
     public async Task AddTokenAsync(AuthInterceptorContext context, Metadata metadata)
     {
-        metadata.Add("token", await GetTokenAsync(context.CancellationToken).ConfigureAwait(false));
+        if (await GetTokenAsync(context.CancellationToken).ConfigureAwait(false) is { } token)
+        {
+            metadata.Add("token", token);
+        }
     }
 
-    private async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
+    /// <summary>The token to send, or null while etcd has auth off.</summary>
+    private async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken)
     {
         var token = _token;
         if (token is not null && token.ExpiresAt > _time.GetUtcNow())
@@ -62,8 +77,8 @@ internal sealed partial class EtcdAuthenticator : IDisposable
             return token.Value;
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        Task<TokenEntry> fetch;
+        lock (_gate)
         {
             token = _token;
             if (token is not null && token.ExpiresAt > _time.GetUtcNow())
@@ -71,28 +86,51 @@ internal sealed partial class EtcdAuthenticator : IDisposable
                 return token.Value;
             }
 
-            try
+            // A fetch that ended (with a token since dropped or expired, or with an error) is not reused.
+            if (_fetch is null || _fetch.IsCompleted)
             {
-                var response = await _client.AuthenticateAsync(
-                    new AuthenticateRequest { Name = _username, Password = _password },
-                    deadline: _time.GetUtcNow().UtcDateTime + _timeout,
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
-                _token = new TokenEntry(response.Token, _time.GetUtcNow() + s_tokenLifetime);
-                return response.Token;
+                _fetch = FetchAsync(_disposing.Token);
             }
-            catch (RpcException ex) when (EtcdCallErrors.IsRejectedCredentials(ex))
-            {
-                Log.AuthenticationFailed(_logger, _username, ex.Status.Detail);
-                throw EtcdCallErrors.AuthenticationRejected(ex, _username);
-            }
+
+            fetch = _fetch;
         }
-        finally
+
+        return (await fetch.WaitAsync(cancellationToken).ConfigureAwait(false)).Value;
+    }
+
+    private async Task<TokenEntry> FetchAsync(CancellationToken cancellationToken)
+    {
+        // Off the caller's stack: the lock above is held while this starts.
+        await Task.Yield();
+        try
         {
-            _gate.Release();
+            var response = await _client.AuthenticateAsync(
+                new AuthenticateRequest { Name = _username, Password = _password },
+                deadline: _time.GetUtcNow().UtcDateTime + _timeout,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            var token = new TokenEntry(response.Token, _time.GetUtcNow() + s_tokenLifetime);
+            _token = token;
+            return token;
+        }
+        catch (RpcException ex) when (EtcdCallErrors.IsAuthNotEnabled(ex))
+        {
+            // As etcd's Go client does: with auth off etcd needs no token, so calls go without one. Should auth be
+            // turned on again, a call without a token is answered "user name is empty", which drops this entry
+            // (EtcdCallErrors.IsStaleToken) so the next call authenticates.
+            Log.AuthNotEnabled(_logger, _username);
+            var none = new TokenEntry(null, _time.GetUtcNow() + s_tokenLifetime);
+            _token = none;
+            return none;
+        }
+        catch (RpcException ex) when (EtcdCallErrors.IsRejectedCredentials(ex))
+        {
+            Log.AuthenticationFailed(_logger, _username, ex.Status.Detail);
+            throw EtcdCallErrors.AuthenticationRejected(ex, _username);
         }
     }
 
-    private sealed record TokenEntry(string Value, DateTimeOffset ExpiresAt);
+    /// <summary>A token and when to renew it; a null <paramref name="Value"/> while etcd has auth off.</summary>
+    private sealed record TokenEntry(string? Value, DateTimeOffset ExpiresAt);
 
     private static partial class Log
     {
@@ -101,5 +139,8 @@ internal sealed partial class EtcdAuthenticator : IDisposable
 
         [LoggerMessage(2, LogLevel.Debug, "Dropped the etcd auth token of user '{Username}': etcd no longer accepts it")]
         public static partial void TokenDropped(ILogger logger, string username);
+
+        [LoggerMessage(3, LogLevel.Warning, "etcd has authentication off, so calls go without logging in as user '{Username}' (as etcd's own clients do): anyone who reaches etcd may write any key. Was its data lost? Restore its users and roles and run 'etcdctl auth enable'")]
+        public static partial void AuthNotEnabled(ILogger logger, string username);
     }
 }

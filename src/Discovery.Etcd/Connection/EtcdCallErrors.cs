@@ -18,11 +18,19 @@ internal static class EtcdCallErrors
     /// <summary>The start of the detail of every error about credentials etcd rejected.</summary>
     public const string AuthenticationFailed = "etcd authentication failed (wrong user name or password)";
 
-    /// <summary>True for etcd's answer to a token it no longer knows (it restarted) or an auth store that changed.</summary>
+    /// <summary>
+    /// True for etcd's answer to a token it no longer knows (it restarted), an auth store that changed, or a call
+    /// without a token once auth is on (the connection had found it off).
+    /// </summary>
     public static bool IsStaleToken(RpcException exception) =>
         (exception.StatusCode == StatusCode.Unauthenticated
             && exception.Status.Detail.Contains("invalid auth token", StringComparison.Ordinal))
-        || exception.Status.Detail.Contains("revision of auth store is old", StringComparison.Ordinal);
+        || exception.Status.Detail.Contains("revision of auth store is old", StringComparison.Ordinal)
+        || exception.Status.Detail.Contains("etcdserver: user name is empty", StringComparison.Ordinal);
+
+    /// <summary>True for etcd's answer to Authenticate while it has auth off.</summary>
+    public static bool IsAuthNotEnabled(RpcException exception) =>
+        exception.Status.Detail.Contains("authentication is not enabled", StringComparison.Ordinal);
 
     /// <summary>
     /// The error etcd's Authenticate call gave for a user name and password, made clear; the password is never part
@@ -53,12 +61,23 @@ internal static class EtcdCallErrors
     /// <param name="permission"><c>read</c> or <c>write</c>.</param>
     /// <param name="username">The etcd user, or null without auth.</param>
     public static RpcException PermissionDenied(RpcException exception, string operation, string key, string permission, string? username) =>
-        new(new Status(
-            StatusCode.PermissionDenied,
-            $"{PermissionDeniedPrefix} {operation} of '{key}'{(username is null ? string.Empty : $" to user '{username}'")}: " +
-            $"its roles lack {permission} permission on {(key.EndsWith('/') ? "that prefix" : "that key")} " +
-            $"(etcdctl role grant-permission <role> {(permission == "write" ? "readwrite" : "read")} '{key}' --prefix). etcd said: {exception.Status.Detail}",
-            exception));
+        new(new Status(StatusCode.PermissionDenied, PermissionDeniedDetail(operation, key, permission, username, exception.Status.Detail), exception));
+
+    /// <summary>
+    /// The problem a watcher reports when etcd cancels its watch for "permission denied", in the words of
+    /// <see cref="PermissionDenied"/>. A watch creation made with a token older than the last change to etcd's users or
+    /// roles gets the same answer; the watcher's next attempt lists again, which takes a new token in that case.
+    /// </summary>
+    /// <param name="cancelReason">etcd's cancel reason.</param>
+    /// <param name="prefix">The prefix watched.</param>
+    /// <param name="username">The etcd user, or null without auth.</param>
+    public static string WatchDenied(string cancelReason, string prefix, string? username) =>
+        PermissionDeniedDetail("watch", prefix, "read", username, cancelReason);
+
+    private static string PermissionDeniedDetail(string operation, string key, string permission, string? username, string etcdSaid) =>
+        $"{PermissionDeniedPrefix} {operation} of '{key}'{(username is null ? string.Empty : $" to user '{username}'")}: " +
+        $"its roles lack {permission} permission on {(key.EndsWith('/') ? "that prefix" : "that key")} " +
+        $"(etcdctl role grant-permission <role> {(permission == "write" ? "readwrite" : "read")} '{key}' --prefix). etcd said: {etcdSaid}";
 
     /// <summary>True when etcd's Authenticate call rejected the credentials themselves.</summary>
     public static bool IsRejectedCredentials(RpcException exception) =>

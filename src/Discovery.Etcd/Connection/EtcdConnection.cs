@@ -22,6 +22,10 @@ internal sealed partial class EtcdConnection : IDisposable
 {
     private static readonly TimeSpan s_maxReconnectBackoff = TimeSpan.FromSeconds(1);
 
+    // How long an Authenticate call waits for its answer before another is sent (to the next member). etcd hashes the
+    // password on every Authenticate (bcrypt): tens of milliseconds, a few hundred on a loaded machine.
+    private static readonly TimeSpan s_authenticateHedgingDelay = TimeSpan.FromSeconds(1);
+
     private readonly GrpcChannel _channel;
     private readonly MemberResolverFactory _members;
     private readonly CancellationTokenSource _stopping = new();
@@ -157,13 +161,14 @@ internal sealed partial class EtcdConnection : IDisposable
     /// <summary>
     /// Tells the connection that a call failed; an authentication failure makes the next call fetch a new token
     /// (etcd forgets tokens when it restarts or loses its data). Failures of calls made through this connection's
-    /// clients are seen already; this is for errors found in replies, such as a watch cancelled with
-    /// "permission denied" because the token it was opened with is no longer valid.
+    /// clients are seen already; this is for errors a caller found or made itself. A denied operation does not drop
+    /// the token: etcd answers a token older than its users and roles with "revision of auth store is old", so
+    /// "permission denied" is the roles' answer, and a new token would only make etcd hash the password again.
     /// </summary>
     public void ReportFailure(RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (exception.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied
+        if (exception.StatusCode is StatusCode.Unauthenticated
             || EtcdCallErrors.IsStaleToken(exception)
             || exception.Status.Detail.Contains("auth token", StringComparison.OrdinalIgnoreCase))
         {
@@ -262,16 +267,32 @@ internal sealed partial class EtcdConnection : IDisposable
             ("etcdserverpb.Lease", "LeaseTimeToLive"),
             ("etcdserverpb.Lease", "LeaseLeases"),
             ("etcdserverpb.Maintenance", "Status"),
-            ("etcdserverpb.Auth", "Authenticate"),
         })
         {
             retry.Names.Add(new MethodName { Service = service, Method = method });
         }
 
+        // Every call of a connection with a user waits for the one Authenticate that fetches the token, so an
+        // Authenticate sent to a hung member would hold them all for its whole deadline, and the hedging of the
+        // callers' own attempts would not help (each would wait for the same token). Authenticate is hedged instead:
+        // another attempt, picked by round_robin (the next member), goes out when the first has not answered within
+        // s_authenticateHedgingDelay, and the first token wins. A spare token costs etcd a password hash and expires
+        // unused.
+        var authenticate = new MethodConfig
+        {
+            HedgingPolicy = new HedgingPolicy
+            {
+                MaxAttempts = 3,
+                HedgingDelay = s_authenticateHedgingDelay,
+                NonFatalStatusCodes = { StatusCode.Unavailable },
+            },
+            Names = { new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" } },
+        };
+
         return new ServiceConfig
         {
             LoadBalancingConfigs = { new RoundRobinConfig() },
-            MethodConfigs = { retry },
+            MethodConfigs = { retry, authenticate },
         };
     }
 

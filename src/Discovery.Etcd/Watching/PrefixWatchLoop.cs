@@ -139,7 +139,7 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
                 Fail(string.IsNullOrEmpty(ended.CancelReason)
                     ? "etcd cancelled the watch"
                     : ended.CancelReason.Contains("permission denied", StringComparison.Ordinal)
-                        ? $"etcd cancelled the watch of '{_keyText}': {EtcdCallErrors.PermissionDeniedPrefix} watch to user '{_connection.Options.Username}', whose roles lack read permission on that prefix ({ended.CancelReason})"
+                        ? EtcdCallErrors.WatchDenied(ended.CancelReason, _keyText, _connection.Options.Username)
                         : "etcd cancelled the watch: " + ended.CancelReason);
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -192,7 +192,10 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
                 resync.Fail(ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name);
                 if (ex is RpcException denied && EtcdCallErrors.IsPermissionDenied(denied))
                 {
-                    _connection.ReportFailure(denied);
+                    // Not reported to the connection: a token older than a change to etcd's users or roles gets
+                    // "revision of auth store is old" on a range (the connection renews it and repeats the call), so
+                    // this denial is the roles' answer, and a new token on each retry would only make etcd hash the
+                    // password again each time.
                     throw EtcdCallErrors.PermissionDenied(denied, "range read", _keyText, "read", _connection.Options.Username);
                 }
 
@@ -319,6 +322,8 @@ internal sealed partial class PrefixWatchLoop : IAsyncDisposable
             case RpcException { StatusCode: StatusCode.DeadlineExceeded } rpc:
                 _connection.ReportFailure(rpc);
                 return $"etcd did not answer within {_listTimeout.TotalSeconds:0.#} s";
+            case RpcException { StatusCode: StatusCode.PermissionDenied } rpc:
+                return rpc.Status.Detail;
             case RpcException rpc:
                 _connection.ReportFailure(rpc);
                 return rpc.Status.DebugException is { } cause

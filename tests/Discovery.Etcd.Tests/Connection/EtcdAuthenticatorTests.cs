@@ -76,6 +76,55 @@ public sealed class EtcdAuthenticatorTests
     }
 
     [Fact]
+    public async Task AddTokenAsync_FirstCallerStopsWaiting_TheAuthenticateGoesOnAndServesTheNextCaller()
+    {
+        // A call whose own deadline passes while etcd is slow to answer Authenticate (a hung member, before the
+        // channel hedges the Authenticate to another) must not take the Authenticate down with it.
+        _etcd.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var authenticator = Create();
+        using var firstCallerGivesUp = new CancellationTokenSource();
+        var first = TokenAsync(authenticator, firstCallerGivesUp.Token);
+        await Discovery.Testing.Eventually.UntilAsync(() => _etcd.Calls == 1, TimeSpan.FromSeconds(5), "the Authenticate sent");
+
+        await firstCallerGivesUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        var second = TokenAsync(authenticator);
+        _etcd.Hold.SetResult();
+
+        Assert.Equal("token-1", await second);
+        Assert.Equal(1, _etcd.Calls);
+        Assert.False(_etcd.LastCancellationToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task AddTokenAsync_AfterAFailedAuthenticate_AuthenticatesAgain()
+    {
+        _etcd.Reject = true;
+        using var authenticator = Create();
+        await Assert.ThrowsAsync<RpcException>(() => TokenAsync(authenticator));
+
+        _etcd.Reject = false;
+
+        Assert.Equal("token-2", await TokenAsync(authenticator));
+    }
+
+    [Fact]
+    public async Task AddTokenAsync_EtcdHasAuthOff_AddsNoTokenUntilInvalidated()
+    {
+        _etcd.AuthOff = true;
+        using var authenticator = Create();
+
+        Assert.Null(await TokenAsync(authenticator));
+        Assert.Null(await TokenAsync(authenticator));
+        Assert.Equal(1, _etcd.Calls);
+
+        _etcd.AuthOff = false;
+        authenticator.Invalidate();
+
+        Assert.Equal("token-2", await TokenAsync(authenticator));
+    }
+
+    [Fact]
     public async Task Authenticate_Always_CarriesADeadlineFromTheClock()
     {
         using var authenticator = Create();
@@ -88,11 +137,11 @@ public sealed class EtcdAuthenticatorTests
     private EtcdAuthenticator Create() =>
         new(new Auth.AuthClient(_etcd), "svc", Password, TimeSpan.FromSeconds(5), _time, NullLoggerFactory.Instance);
 
-    private static async Task<string> TokenAsync(EtcdAuthenticator authenticator)
+    private static async Task<string?> TokenAsync(EtcdAuthenticator authenticator, CancellationToken cancellationToken = default)
     {
         var metadata = new Metadata();
-        await authenticator.AddTokenAsync(new AuthInterceptorContext("static:///etcd", "/etcdserverpb.KV/Put"), metadata);
-        return metadata.GetValue("token")!;
+        await authenticator.AddTokenAsync(new AuthInterceptorContext("static:///etcd", "/etcdserverpb.KV/Put", cancellationToken), metadata);
+        return metadata.GetValue("token");
     }
 
     private sealed class FakeAuthInvoker : CallInvoker
@@ -103,16 +152,38 @@ public sealed class EtcdAuthenticatorTests
 
         public bool Reject { get; set; }
 
+        public bool AuthOff { get; set; }
+
         public DateTime? LastDeadline { get; private set; }
+
+        public CancellationToken LastCancellationToken { get; private set; }
+
+        /// <summary>When set, every answer waits for it.</summary>
+        public TaskCompletionSource? Hold { get; set; }
 
         public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
         {
             LastDeadline = options.Deadline;
+            LastCancellationToken = options.CancellationToken;
             var call = Interlocked.Increment(ref _calls);
-            var response = Reject
-                ? Task.FromException<TResponse>(new RpcException(new Status(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password")))
-                : Task.FromResult((TResponse)(object)new AuthenticateResponse { Token = $"token-{call}" });
+            var reject = Reject;
+            var authOff = AuthOff;
+            var hold = Hold?.Task ?? Task.CompletedTask;
+            var response = AnswerAsync();
             return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
+
+            async Task<TResponse> AnswerAsync()
+            {
+                await hold.WaitAsync(options.CancellationToken);
+                if (authOff)
+                {
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition, "etcdserver: authentication is not enabled"));
+                }
+
+                return reject
+                    ? throw new RpcException(new Status(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password"))
+                    : (TResponse)(object)new AuthenticateResponse { Token = $"token-{call}" };
+            }
         }
 
         public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>

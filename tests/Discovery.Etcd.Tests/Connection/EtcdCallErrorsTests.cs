@@ -57,9 +57,35 @@ public sealed class EtcdCallErrorsTests
     [InlineData(StatusCode.Unauthenticated, "etcdserver: invalid auth token", true)]
     [InlineData(StatusCode.InvalidArgument, "etcdserver: revision of auth store is old", true)]
     [InlineData(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password", false)]
+    [InlineData(StatusCode.InvalidArgument, "etcdserver: user name is empty", true)]
     [InlineData(StatusCode.PermissionDenied, "etcdserver: permission denied", false)]
     public void IsStaleToken_EtcdAnswer_TellsWhetherAFreshTokenHelps(StatusCode code, string detail, bool expected) =>
         Assert.Equal(expected, EtcdCallErrors.IsStaleToken(new RpcException(new Status(code, detail))));
+
+    [Fact]
+    public void PermissionDenied_PutOfAKey_NamesOperationKeyUserPermissionAndTheGrantThatWouldAllowIt()
+    {
+        var etcd = new RpcException(new Status(StatusCode.PermissionDenied, "etcdserver: permission denied"));
+
+        var denied = EtcdCallErrors.PermissionDenied(etcd, "put", "echo/10.0.0.7:5001", "write", "echo-server");
+
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Equal(
+            "etcd denied put of 'echo/10.0.0.7:5001' to user 'echo-server': its roles lack write permission on that key " +
+            "(etcdctl role grant-permission <role> readwrite 'echo/10.0.0.7:5001' --prefix). etcd said: etcdserver: permission denied",
+            denied.Status.Detail);
+    }
+
+    [Fact]
+    public void WatchDenied_CancelledWatchOfAPrefix_SaysItInTheSameWordsAsOtherDenials()
+    {
+        var problem = EtcdCallErrors.WatchDenied("etcdserver: permission denied", "echo/", "echo-client");
+
+        Assert.Equal(
+            "etcd denied watch of 'echo/' to user 'echo-client': its roles lack read permission on that prefix " +
+            "(etcdctl role grant-permission <role> read 'echo/' --prefix). etcd said: etcdserver: permission denied",
+            problem);
+    }
 
     private static RpcException Wrapped(Exception tls) =>
         new(new Status(

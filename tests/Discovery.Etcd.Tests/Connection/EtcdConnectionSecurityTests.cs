@@ -42,6 +42,36 @@ public sealed class EtcdConnectionSecurityTests
     }
 
     [Fact]
+    public async Task Put_UserConfiguredButEtcdHasAuthOff_WritesWithAWarningThenLogsInOnceAuthIsTurnedOn()
+    {
+        // etcd restored from nothing runs with auth off until its users come back: calls go without a token, as
+        // etcd's Go client does, and the first call after 'auth enable' logs in and is repeated.
+        await using var node = await EtcdNode.StartAsync();
+        const string password = "restored-Pa55word";
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        using var connection = new EtcdConnection(
+            new EtcdOptions { Endpoints = { node.ClientUrl }, Username = "root", Password = password }, loggerFactory);
+
+        await connection.PutAsync("auth-off/key", "before");
+
+        var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("etcd has authentication off, so calls go without logging in as user 'root'", warning.Message, StringComparison.Ordinal);
+
+        using (var admin = node.CreateClient())
+        {
+            await admin.UserAddAsync(new Etcdserverpb.AuthUserAddRequest { Name = "root", Password = password });
+            await admin.UserGrantRoleAsync(new Etcdserverpb.AuthUserGrantRoleRequest { User = "root", Role = "root" });
+            await admin.AuthEnableAsync(new Etcdserverpb.AuthEnableRequest());
+        }
+
+        await connection.PutAsync("auth-off/key", "after");
+
+        Assert.Equal("after", await connection.GetAsync("auth-off/key"));
+        Assert.DoesNotContain(logs.Entries, e => e.ToString().Contains(password, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Put_AuthWithoutCredentials_IsRejected()
     {
         await using var node = await EtcdNode.StartAsync(new EtcdNodeOptions { EnableAuth = true });
