@@ -1,5 +1,6 @@
 using System.Text;
 using Discovery.Cli.Connection;
+using Discovery.Etcd.Connection;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
@@ -17,36 +18,44 @@ internal sealed class EtcdReads(RegistryConnection connection)
         var key = prefix.Length == 0 ? ByteString.CopyFrom([0]) : ByteString.CopyFromUtf8(prefix);
         var end = prefix.Length == 0 ? ByteString.CopyFrom([0]) : PrefixEnd(key);
         var request = new RangeRequest { Key = key, RangeEnd = end, KeysOnly = keysOnly };
-        return await CallAsync(c => c.Etcd.KV.RangeAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync).ConfigureAwait(false);
+        return await CallAsync(c => c.Etcd.KV.RangeAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync, ("range read", prefix, "read")).ConfigureAwait(false);
     }
 
     /// <summary>The value of one key, or null when it does not exist.</summary>
     public async Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken)
     {
         var request = new RangeRequest { Key = ByteString.CopyFromUtf8(key) };
-        var response = await CallAsync(c => c.Etcd.KV.RangeAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync).ConfigureAwait(false);
+        var response = await CallAsync(c => c.Etcd.KV.RangeAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync, ("read", key, "read")).ConfigureAwait(false);
         return response.Kvs.Count == 0 ? null : response.Kvs[0];
     }
 
     public async Task PutAsync(string key, byte[] value, CancellationToken cancellationToken)
     {
         var request = new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value) };
-        await CallAsync(c => c.Etcd.KV.PutAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync).ConfigureAwait(false);
+        await CallAsync(c => c.Etcd.KV.PutAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync, ("put", key, "write")).ConfigureAwait(false);
     }
 
     /// <summary>The remaining seconds of a lease, or -1 when it no longer exists.</summary>
     public async Task<long> LeaseTtlAsync(long leaseId, CancellationToken cancellationToken)
     {
         var request = new LeaseTimeToLiveRequest { ID = leaseId };
-        var response = await CallAsync(c => c.Etcd.Lease.LeaseTimeToLiveAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync).ConfigureAwait(false);
+        var response = await CallAsync(c => c.Etcd.Lease.LeaseTimeToLiveAsync(request, c.Etcd.UnaryOptions(cancellationToken)).ResponseAsync, denied: null).ConfigureAwait(false);
         return response.TTL;
     }
 
-    private async Task<T> CallAsync<T>(Func<RegistryConnection, Task<T>> call)
+    /// <param name="call">The call.</param>
+    /// <param name="denied">What the call asks, to name in a denial (<see cref="EtcdCallErrors.PermissionDenied"/>).</param>
+    private async Task<T> CallAsync<T>(Func<RegistryConnection, Task<T>> call, (string Operation, string Key, string Permission)? denied)
     {
         try
         {
             return await call(connection).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (denied is { } asked && EtcdCallErrors.IsPermissionDenied(ex))
+        {
+            throw EtcdFailures.Classify(
+                EtcdCallErrors.PermissionDenied(ex, asked.Operation, asked.Key, asked.Permission, connection.Options.Username),
+                string.Join(',', connection.Options.Endpoints));
         }
         catch (RpcException ex)
         {

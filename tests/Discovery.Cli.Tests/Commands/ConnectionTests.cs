@@ -115,6 +115,26 @@ public sealed class ConnectionTests
             ["list", "echo", "--endpoints", etcd.ClientUrl, "--user", "ops"], new Dictionary<string, string> { [PasswordVariable] = "ops-secret" });
 
         Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Contains("etcd denied range read of 'echo/' to user 'ops': its roles lack read permission on that prefix", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pause_ServerRoleWithoutWriteOnControlRecords_ExitsPermissionDeniedNamingTheKey()
+    {
+        // The README's server role reads its control records but may not write them: only the ops role pauses.
+        await using var etcd = await EtcdNode.StartAsync(new EtcdNodeOptions { EnableAuth = true });
+        var roles = await EtcdRoles.CreateAsync(etcd, "echo");
+
+        var result = await DiscoveryTool.RunAsync(
+            ["pause", "echo", "s1", "--force", "--endpoints", etcd.ClientUrl, "--user", roles.ServerUser, "--timeout", "2s"],
+            new Dictionary<string, string> { [PasswordVariable] = roles.Password });
+
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.Contains(
+            $"etcd denied put of '_discovery/control/echo/s1' to user '{roles.ServerUser}': its roles lack write permission on that key",
+            result.StandardError,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain(roles.Password, result.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
