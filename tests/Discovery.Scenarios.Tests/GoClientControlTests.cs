@@ -6,25 +6,26 @@ using Xunit.Abstractions;
 namespace Discovery.Scenarios.Tests;
 
 /// <summary>A stock Go client, reading our records with etcd's own resolver, follows a pause written to the control record.</summary>
-[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)] // Why: see ScenarioAuth.
 public sealed class GoClientControlTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task GoClient_InstancePausedThenResumed_StopsCallingItThenCallsItAgain()
     {
-        await using var etcd = await EtcdNode.StartAsync();
+        await using var etcd = await ScenarioAuth.StartEtcdAsync();
         using var etcdClient = etcd.CreateClient();
         var service = ServiceNames.New("gopause");
         await using var servers = new ServerSet([etcd.ClientUrl], etcdClient, service);
         await servers.StartAsync("s1", "s2");
+        using var ops = await ScenarioAuth.OpsClientAsync(etcd, service);
         await GoEchoClient.BuildAsync();
-        await using var go = await GoEchoClient.StartAsync(etcd.ClientUrl, service, TimeSpan.FromSeconds(90));
+        await using var go = await GoEchoClient.StartAsync(
+            etcd.ClientUrl, service, TimeSpan.FromSeconds(90), await ScenarioAuth.GoClientCredentialsAsync([etcd.ClientUrl], service));
         await Eventually.UntilAsync(
             () => GoEchoClient.RepliesFrom(go, "s1") > 0 && GoEchoClient.RepliesFrom(go, "s2") > 0,
             TimeSpan.FromSeconds(30),
             "the Go client calling both instances");
 
-        await etcdClient.PutAsync($"_discovery/control/{service}/s2", """{"state":"paused"}""");
+        await ops.PutAsync($"_discovery/control/{service}/s2", """{"state":"paused"}""");
         var paused = Stopwatch.GetTimestamp();
         await servers["s2"].WaitUnregisteredAsync(etcdClient, TimeSpan.FromSeconds(1));
 
@@ -35,7 +36,7 @@ public sealed class GoClientControlTests(ITestOutputHelper output)
         await Eventually.UntilAsync(() => GoEchoClient.RepliesFrom(go, "s1") > s1Before + 300, TimeSpan.FromSeconds(20), "300 more calls to s1");
         Assert.Equal(s2AfterASecond, GoEchoClient.RepliesFrom(go, "s2"));
 
-        await etcdClient.DeleteAsync($"_discovery/control/{service}/s2");
+        await ops.DeleteAsync($"_discovery/control/{service}/s2");
         var s2Before = GoEchoClient.RepliesFrom(go, "s2");
         await Eventually.UntilAsync(() => GoEchoClient.RepliesFrom(go, "s2") > s2Before, TimeSpan.FromSeconds(5), "the Go client calling s2 again");
 

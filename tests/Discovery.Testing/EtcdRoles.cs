@@ -9,7 +9,8 @@ namespace Discovery.Testing;
 /// The least-privilege etcd set-up the README gives, made on an auth node (<see cref="EtcdNodeOptions.EnableAuth"/>)
 /// for one service: a server role (read and write <c>{service}/</c> and <c>_discovery/status/{service}/</c>, read
 /// <c>_discovery/control/{service}/</c>), a client role (read <c>{service}/</c>) and an ops role (read and write
-/// <c>_discovery/control/</c>, read <c>_discovery/status/</c>), each with a user of the same name.
+/// <c>_discovery/control/</c>, read <c>_discovery/status/</c>), each with a user of the same name; and a Go client
+/// role (read the prefix <c>{service}</c> without the slash, which etcd's Go resolver reads).
 /// </summary>
 /// <example><code>
 /// var roles = await EtcdRoles.CreateAsync(etcd, "echo");
@@ -23,6 +24,7 @@ public sealed class EtcdRoles
         ServerUser = $"{service.Replace('/', '-')}-server{suffix}";
         ClientUser = $"{service.Replace('/', '-')}-client{suffix}";
         OpsUser = $"discovery-ops{suffix}";
+        GoClientUser = $"{service.Replace('/', '-')}-go-client{suffix}";
     }
 
     /// <summary>The service the roles are for.</summary>
@@ -37,6 +39,13 @@ public sealed class EtcdRoles
     /// <summary>The operators' user.</summary>
     public string OpsUser { get; }
 
+    /// <summary>
+    /// The user of a Go client using etcd's resolver: it reads <c>Get(service, WithPrefix())</c>, the range
+    /// <c>{service}</c>…, so its role grants read on <c>{service}</c> without the slash (which also covers services
+    /// whose names start with it).
+    /// </summary>
+    public string GoClientUser { get; }
+
     /// <summary>The password of every user here (a test value: the secret test looks for it in every output).</summary>
     public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N");
 
@@ -44,23 +53,34 @@ public sealed class EtcdRoles
     public IReadOnlyList<string> Arguments(string user) =>
         [$"--Discovery:Etcd:Username={user}", $"--Discovery:Etcd:Password={Password}"];
 
-    /// <summary>Creates the three roles and users for <paramref name="service"/>, as root.</summary>
+    /// <summary>Creates the roles and users for <paramref name="service"/>, as root.</summary>
     public static async Task<EtcdRoles> CreateAsync(EtcdNode etcd, string service)
     {
         ArgumentNullException.ThrowIfNull(etcd);
         var roles = new EtcdRoles(service, "-" + Guid.NewGuid().ToString("N")[..6]);
+        await roles.RestoreAsync(etcd).ConfigureAwait(false);
+        return roles;
+    }
+
+    /// <summary>
+    /// Creates these roles and users (same names, same password) as root: on a node whose data was wiped, this is the
+    /// operator restoring the auth set-up from their provisioning script.
+    /// </summary>
+    public async Task RestoreAsync(EtcdNode etcd)
+    {
+        ArgumentNullException.ThrowIfNull(etcd);
         using var root = etcd.CreateClient();
-        await roles.AddAsync(root, roles.ServerUser, [
-            ($"{service}/", Permission.Types.Type.Readwrite),
-            ($"_discovery/status/{service}/", Permission.Types.Type.Readwrite),
-            ($"_discovery/control/{service}/", Permission.Types.Type.Read),
+        await AddAsync(root, ServerUser, [
+            ($"{Service}/", Permission.Types.Type.Readwrite),
+            ($"_discovery/status/{Service}/", Permission.Types.Type.Readwrite),
+            ($"_discovery/control/{Service}/", Permission.Types.Type.Read),
         ]).ConfigureAwait(false);
-        await roles.AddAsync(root, roles.ClientUser, [($"{service}/", Permission.Types.Type.Read)]).ConfigureAwait(false);
-        await roles.AddAsync(root, roles.OpsUser, [
+        await AddAsync(root, ClientUser, [($"{Service}/", Permission.Types.Type.Read)]).ConfigureAwait(false);
+        await AddAsync(root, GoClientUser, [(Service, Permission.Types.Type.Read)]).ConfigureAwait(false);
+        await AddAsync(root, OpsUser, [
             ("_discovery/control/", Permission.Types.Type.Readwrite),
             ("_discovery/status/", Permission.Types.Type.Read),
         ]).ConfigureAwait(false);
-        return roles;
     }
 
     private async Task AddAsync(EtcdClient root, string name, IReadOnlyList<(string Prefix, Permission.Types.Type Type)> permissions)

@@ -57,12 +57,17 @@ internal static class GoEchoClient
     }
 
     /// <summary>Starts the client: it calls for <paramref name="duration"/>, a line per call on its standard output.</summary>
-    public static async Task<ChildProcess> StartAsync(string etcdUrl, string service, TimeSpan duration)
+    /// <param name="etcdUrl">The etcd endpoint.</param>
+    /// <param name="service">The service to dial (<c>etcd:///{service}</c>).</param>
+    /// <param name="duration">How long it calls.</param>
+    /// <param name="credentials">The etcd user and password to log in with (the password passes through the environment), or none.</param>
+    public static async Task<ChildProcess> StartAsync(string etcdUrl, string service, TimeSpan duration, (string User, string Password)? credentials = null)
     {
         var binary = await BuildAsync();
-        return ChildProcess.Start(
-            binary,
-            ["-etcd", etcdUrl, "-service", service, "-interval", "5ms", "-duration", $"{(int)duration.TotalSeconds}s"]);
+        string[] arguments = ["-etcd", etcdUrl, "-service", service, "-interval", "5ms", "-duration", $"{(int)duration.TotalSeconds}s"];
+        return credentials is { } login
+            ? ChildProcess.Start(binary, [.. arguments, "-user", login.User], new Dictionary<string, string> { ["GOECHO_ETCD_PASSWORD"] = login.Password })
+            : ChildProcess.Start(binary, arguments);
     }
 
     /// <summary>Replies the client got from <paramref name="instanceId"/> so far.</summary>

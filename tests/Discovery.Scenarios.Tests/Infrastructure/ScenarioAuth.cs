@@ -9,31 +9,18 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// every scenario on a plaintext etcd without auth; <c>roles</c> turns auth on in each etcd a scenario starts through
 /// <see cref="StartEtcdAsync"/> and gives each participant its least-privilege user (<see cref="EtcdRoles"/>, made for
 /// the scenario's service on first use): <see cref="ServerSet"/> servers log in as the server user, <see cref="LoadClient"/>
-/// as the client user, control-record writes (<see cref="OpsClientAsync"/>) as the ops user. The test's own observer
+/// as the client user, control-record writes (<see cref="OpsClientAsync"/>) as the ops user, the Go client as the Go
+/// client user (<see cref="GoClientCredentialsAsync"/>). The test's own observer
 /// client (<see cref="EtcdNode.CreateClient"/>) stays root. Run: <c>DISCOVERY_SCENARIOS_AUTH=roles dotnet test
 /// tests/Discovery.Scenarios.Tests --filter AuthMode!=excluded</c>.
 /// </summary>
 /// <remarks>
-/// Scenarios excluded from the mode carry <c>[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)]</c>, for these reasons
-/// (the one place they are stated):
-/// <list type="bullet">
-/// <item><c>EtcdIncidentTests.SingleEtcdDown_…AfterWipe</c>: it restarts etcd with its data directory wiped, and etcd
-/// keeps users, roles and the auth switch in that data: after the wipe etcd runs without auth and without the users,
-/// so the scenario no longer tests the mode.</item>
-/// <item><c>EtcdIncidentTests.EachMemberHung_…</c>: an open finding, not a harness gap. On the auth cluster, a server
-/// started while one member hangs did not register within the scenario's 12 s: its control-record watch was
-/// interrupted by the hung member and the registration stayed held (ControlPending) past the bound, where the same
-/// scenario without auth passes. Left for the next round (the watch's reconnect with re-authentication to a member
-/// that is hung is the suspect); <c>LeaderKilled_…</c> runs in the mode.</item>
-/// <item><c>GoClientControlTests</c>: etcd's Go resolver (<c>clientv3/naming/endpoints</c>, endpoints_impl.go) reads
-/// <c>Get(service, WithPrefix())</c>, the range <c>{service}</c>…, not <c>{service}/</c>…; the client role grants
-/// <c>{service}/</c> only, so etcd answers permission denied (checked with <c>etcdctl get svc --prefix</c>). A Go client
-/// needs read on the prefix <c>{service}</c> without the slash, which also covers every service whose name starts
-/// with it: wider than least privilege, so not this mode's role.</item>
-/// <item><c>LeastPrivilegeTests</c> and <c>NoSecretTests</c>: they start their own auth etcd with their own users in
-/// every run; the mode would only run them twice.</item>
-/// </list>
-/// The excluded scenarios do not read the mode: run without the filter they still run, on a plain etcd.
+/// Every scenario runs in the mode except the two that carry <c>[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)]</c>:
+/// <c>LeastPrivilegeTests</c> and <c>NoSecretTests</c> start their own auth etcd with their own users in every run, so
+/// the mode would only run them twice. Two scenarios need more than the three roles: the etcd wipe (etcd keeps users,
+/// roles and the auth switch in the wiped data, so the scenario restores them as an operator would,
+/// <see cref="RestoreAfterWipeAsync"/>, and times re-registration from there), and the Go client (etcd's Go resolver
+/// reads the prefix <c>{service}</c> without the slash: <see cref="EtcdRoles.GoClientUser"/>).
 /// </remarks>
 internal static class ScenarioAuth
 {
@@ -122,6 +109,24 @@ internal static class ScenarioAuth
                 ["Discovery:Etcd:Password"] = roles.Password,
             }
             : new Dictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// After <paramref name="etcd"/> restarted with its data wiped (users, roles and the auth switch were in that
+    /// data; <see cref="EtcdNode.StartAgainAsync"/> turns auth on again with root), makes the scenario's users and roles
+    /// again, as an operator restores them from a provisioning script. Nothing without the mode.
+    /// </summary>
+    public static async Task RestoreAfterWipeAsync(EtcdNode etcd, string service)
+    {
+        ArgumentNullException.ThrowIfNull(etcd);
+        if (await RolesAsync([etcd.ClientUrl], service) is { } roles)
+        {
+            await roles.RestoreAsync(etcd);
+        }
+    }
+
+    /// <summary>The Go client user's login for <paramref name="service"/> (see <see cref="EtcdRoles.GoClientUser"/>), or none.</summary>
+    public static async Task<(string User, string Password)?> GoClientCredentialsAsync(IReadOnlyList<string> etcdUrls, string service) =>
+        await RolesAsync(etcdUrls, service) is { } roles ? (roles.GoClientUser, roles.Password) : null;
 
     /// <summary>An etcd client for control-record writes: the ops user in the mode, root (or no auth) otherwise. The caller disposes it.</summary>
     public static async Task<EtcdClient> OpsClientAsync(EtcdNode etcd, string service)

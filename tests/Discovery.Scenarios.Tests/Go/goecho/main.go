@@ -1,5 +1,6 @@
 // A stock Go client of etcd's gRPC resolver: dials etcd:///{service} with round_robin and calls
 // grpc.examples.echo.Echo/UnaryEcho, printing "reply: <message>" per answer and "error: <status>" per failure.
+// With -user, it logs in to etcd as that user, with the password from GOECHO_ETCD_PASSWORD.
 package main
 
 import (
@@ -28,9 +29,15 @@ func main() {
 	service := flag.String("service", "echo", "service name")
 	interval := flag.Duration("interval", 20*time.Millisecond, "pause between calls")
 	duration := flag.Duration("duration", 10*time.Second, "how long to call")
+	user := flag.String("user", "", "etcd user (password from GOECHO_ETCD_PASSWORD)")
 	flag.Parse()
 
-	client, err := clientv3.New(clientv3.Config{Endpoints: []string{*endpoint}, DialTimeout: 5 * time.Second})
+	config := clientv3.Config{Endpoints: []string{*endpoint}, DialTimeout: 5 * time.Second}
+	if *user != "" {
+		config.Username = *user
+		config.Password = os.Getenv("GOECHO_ETCD_PASSWORD")
+	}
+	client, err := clientv3.New(config)
 	if err != nil {
 		fmt.Println("fatal:", err)
 		os.Exit(2)
