@@ -20,6 +20,9 @@ internal sealed partial class EtcdAuthenticator : IDisposable
     // etcd's simple tokens live 300 s by default; refreshing well before keeps long idle periods safe.
     private static readonly TimeSpan s_tokenLifetime = TimeSpan.FromSeconds(60);
 
+    // Past the call's own deadline, how long a fetch may run before this class ends it itself.
+    private static readonly TimeSpan s_fetchGrace = TimeSpan.FromSeconds(1);
+
     private readonly Auth.AuthClient _client;
     private readonly string _username;
     private readonly string _password;
@@ -104,13 +107,21 @@ internal sealed partial class EtcdAuthenticator : IDisposable
         await Task.Yield();
         try
         {
-            var response = await _client.AuthenticateAsync(
+            // Bounded by this class's own clock as well as by the call's deadline: every caller waits for this fetch,
+            // and only its end lets the next call start another.
+            using var call = _client.AuthenticateAsync(
                 new AuthenticateRequest { Name = _username, Password = _password },
                 deadline: _time.GetUtcNow().UtcDateTime + _timeout,
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+                cancellationToken: cancellationToken);
+            var response = await call.ResponseAsync.WaitAsync(_timeout + s_fetchGrace, _time, cancellationToken).ConfigureAwait(false);
             var token = new TokenEntry(response.Token, _time.GetUtcNow() + s_tokenLifetime);
             _token = token;
             return token;
+        }
+        catch (TimeoutException)
+        {
+            Log.FetchFailed(_logger, _username, $"no answer within {(_timeout + s_fetchGrace).TotalSeconds:0.#} s");
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"etcd did not answer the Authenticate of user '{_username}' in time"));
         }
         catch (RpcException ex) when (EtcdCallErrors.IsAuthNotEnabled(ex))
         {
@@ -127,6 +138,11 @@ internal sealed partial class EtcdAuthenticator : IDisposable
             Log.AuthenticationFailed(_logger, _username, ex.Status.Detail);
             throw EtcdCallErrors.AuthenticationRejected(ex, _username);
         }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.FetchFailed(_logger, _username, $"{ex.StatusCode}: {ex.Status.Detail}");
+            throw;
+        }
     }
 
     /// <summary>A token and when to renew it; a null <paramref name="Value"/> while etcd has auth off.</summary>
@@ -139,6 +155,9 @@ internal sealed partial class EtcdAuthenticator : IDisposable
 
         [LoggerMessage(2, LogLevel.Debug, "Dropped the etcd auth token of user '{Username}': etcd no longer accepts it")]
         public static partial void TokenDropped(ILogger logger, string username);
+
+        [LoggerMessage(4, LogLevel.Information, "No etcd auth token for user '{Username}' yet ({Reason}); the next call asks again")]
+        public static partial void FetchFailed(ILogger logger, string username, string reason);
 
         [LoggerMessage(3, LogLevel.Warning, "etcd has authentication off, so calls go without logging in as user '{Username}' (as etcd's own clients do): anyone who reaches etcd may write any key. Was its data lost? Restore its users and roles and run 'etcdctl auth enable'")]
         public static partial void AuthNotEnabled(ILogger logger, string username);

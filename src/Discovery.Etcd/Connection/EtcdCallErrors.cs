@@ -74,10 +74,17 @@ internal static class EtcdCallErrors
     public static string WatchDenied(string cancelReason, string prefix, string? username) =>
         PermissionDeniedDetail("watch", prefix, "read", username, cancelReason);
 
-    private static string PermissionDeniedDetail(string operation, string key, string permission, string? username, string etcdSaid) =>
-        $"{PermissionDeniedPrefix} {operation} of '{key}'{(username is null ? string.Empty : $" to user '{username}'")}: " +
-        $"its roles lack {permission} permission on {(key.EndsWith('/') ? "that prefix" : "that key")} " +
-        $"(etcdctl role grant-permission <role> {(permission == "write" ? "readwrite" : "read")} '{key}' --prefix). etcd said: {etcdSaid}";
+    // The grant named is on the key's prefix (up to its last '/'), as the README's roles grant: a service's records,
+    // its status or its control records, never one key.
+    private static string PermissionDeniedDetail(string operation, string key, string permission, string? username, string etcdSaid)
+    {
+        var prefix = key[..(key.LastIndexOf('/') + 1)];
+        var type = permission == "write" ? "readwrite" : "read";
+        var grant = prefix.Length == 0 ? $"{type} '{key}'" : $"--prefix=true {type} '{prefix}'";
+        return $"{PermissionDeniedPrefix} {operation} of '{key}'{(username is null ? string.Empty : $" to user '{username}'")}: " +
+            $"its roles lack {permission} permission on {(key.EndsWith('/') ? "that prefix" : "that key")} " +
+            $"(etcdctl role grant-permission <role> {grant}). etcd said: {etcdSaid}";
+    }
 
     /// <summary>True when etcd's Authenticate call rejected the credentials themselves.</summary>
     public static bool IsRejectedCredentials(RpcException exception) =>

@@ -101,7 +101,7 @@ internal sealed partial class EtcdConnection : IDisposable
             MaxReconnectBackoff = s_maxReconnectBackoff,
             MaxReceiveMessageSize = null,
             ServiceProvider = _channelServices,
-            ServiceConfig = CreateServiceConfig(),
+            ServiceConfig = CreateServiceConfig(addresses.Length),
         });
         handler.ConnectTimeout = options.ConnectTimeout;
 
@@ -239,7 +239,7 @@ internal sealed partial class EtcdConnection : IDisposable
         }
     }
 
-    private static ServiceConfig CreateServiceConfig()
+    private static ServiceConfig CreateServiceConfig(int members)
     {
         // A member that just died fails the calls already routed to it with Unavailable; repeating them lets
         // round_robin send them to a member that lives, within the same deadline. Unavailable does not prove that
@@ -274,15 +274,29 @@ internal sealed partial class EtcdConnection : IDisposable
 
         // Every call of a connection with a user waits for the one Authenticate that fetches the token, so an
         // Authenticate sent to a hung member would hold them all for its whole deadline, and the hedging of the
-        // callers' own attempts would not help (each would wait for the same token). Authenticate is hedged instead:
-        // another attempt, picked by round_robin (the next member), goes out when the first has not answered within
-        // s_authenticateHedgingDelay, and the first token wins. A spare token costs etcd a password hash and expires
-        // unused.
+        // callers' own attempts would not help (each would wait for the same token). With more than one member,
+        // Authenticate is hedged instead: another attempt, picked by round_robin (the next member), goes out when
+        // the first has not answered within s_authenticateHedgingDelay, and the first token wins (a spare token
+        // costs etcd a password hash and expires unused). With one member a hedge could only ask the same member
+        // again, adding password hashes to a member that is slow already: Authenticate is then retried as reads are.
+        if (members < 2)
+        {
+            retry.Names.Add(new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" });
+            return new ServiceConfig
+            {
+                LoadBalancingConfigs = { new RoundRobinConfig() },
+                MethodConfigs = { retry },
+            };
+        }
+
         var authenticate = new MethodConfig
         {
             HedgingPolicy = new HedgingPolicy
             {
-                MaxAttempts = 3,
+                // One more than the members: round_robin's next pick is the next member only when no other call
+                // picked in between, so a hedge may meet the hung member again (seen with two members, calls and
+                // hedges in step). grpc-dotnet allows 5 attempts at most (GrpcChannelOptions.MaxRetryAttempts).
+                MaxAttempts = Math.Min(members + 1, 5),
                 HedgingDelay = s_authenticateHedgingDelay,
                 NonFatalStatusCodes = { StatusCode.Unavailable },
             },

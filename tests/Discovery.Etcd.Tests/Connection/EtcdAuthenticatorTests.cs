@@ -97,6 +97,24 @@ public sealed class EtcdAuthenticatorTests
     }
 
     [Fact]
+    public async Task AddTokenAsync_AuthenticateNeverAnswers_EndsPastItsDeadlineAndTheNextCallAsksAgain()
+    {
+        // Every call waits for the one running Authenticate: should its answer never come (nor its deadline's end),
+        // the authenticator's own clock ends it, or no call of the connection would ever get a token.
+        _etcd.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var authenticator = Create();
+        var first = TokenAsync(authenticator);
+        await Discovery.Testing.Eventually.UntilAsync(() => _etcd.Calls == 1, TimeSpan.FromSeconds(5), "the Authenticate sent");
+
+        _time.Advance(TimeSpan.FromSeconds(6));
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => first);
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
+        _etcd.Hold = null;
+        Assert.Equal("token-2", await TokenAsync(authenticator));
+    }
+
+    [Fact]
     public async Task AddTokenAsync_AfterAFailedAuthenticate_AuthenticatesAgain()
     {
         _etcd.Reject = true;

@@ -63,7 +63,7 @@ public sealed class EtcdCallErrorsTests
         Assert.Equal(expected, EtcdCallErrors.IsStaleToken(new RpcException(new Status(code, detail))));
 
     [Fact]
-    public void PermissionDenied_PutOfAKey_NamesOperationKeyUserPermissionAndTheGrantThatWouldAllowIt()
+    public void PermissionDenied_PutOfAKey_NamesOperationKeyUserPermissionAndTheGrantOnItsPrefix()
     {
         var etcd = new RpcException(new Status(StatusCode.PermissionDenied, "etcdserver: permission denied"));
 
@@ -72,7 +72,7 @@ public sealed class EtcdCallErrorsTests
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         Assert.Equal(
             "etcd denied put of 'echo/10.0.0.7:5001' to user 'echo-server': its roles lack write permission on that key " +
-            "(etcdctl role grant-permission <role> readwrite 'echo/10.0.0.7:5001' --prefix). etcd said: etcdserver: permission denied",
+            "(etcdctl role grant-permission <role> --prefix=true readwrite 'echo/'). etcd said: etcdserver: permission denied",
             denied.Status.Detail);
     }
 
@@ -83,7 +83,7 @@ public sealed class EtcdCallErrorsTests
 
         Assert.Equal(
             "etcd denied watch of 'echo/' to user 'echo-client': its roles lack read permission on that prefix " +
-            "(etcdctl role grant-permission <role> read 'echo/' --prefix). etcd said: etcdserver: permission denied",
+            "(etcdctl role grant-permission <role> --prefix=true read 'echo/'). etcd said: etcdserver: permission denied",
             problem);
     }
 

@@ -65,7 +65,18 @@ internal sealed class ServerSet(
     {
         await ScenarioAuth.PrepareAsync(etcdUrls, service);
         var server = StartUnregistered(instanceId, port);
-        await server.WaitRegisteredAsync(etcd, EchoServerProcess.StartTimeout);
+        try
+        {
+            await server.WaitRegisteredAsync(etcd, EchoServerProcess.StartTimeout);
+        }
+        catch (EventuallyTimeoutException ex)
+        {
+            // The server's own account of why, in the failure itself (scenarios run many servers at once).
+            throw new InvalidOperationException(
+                $"{ex.Message}{Environment.NewLine}--- {instanceId} ---{Environment.NewLine}{string.Join(Environment.NewLine, server.Process.StandardOutputLines.TakeLast(60))}",
+                ex);
+        }
+
         lock (_lock)
         {
             _registered.Add(instanceId);
