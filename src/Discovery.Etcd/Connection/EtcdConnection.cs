@@ -279,17 +279,15 @@ internal sealed partial class EtcdConnection : IDisposable
         // the first has not answered within s_authenticateHedgingDelay, and the first token wins (a spare token
         // costs etcd a password hash and expires unused). With one member a hedge could only ask the same member
         // again, adding password hashes to a member that is slow already: Authenticate is then retried as reads are.
+        var config = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() }, MethodConfigs = { retry } };
+        var authenticate = new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" };
         if (members < 2)
         {
-            retry.Names.Add(new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" });
-            return new ServiceConfig
-            {
-                LoadBalancingConfigs = { new RoundRobinConfig() },
-                MethodConfigs = { retry },
-            };
+            retry.Names.Add(authenticate);
+            return config;
         }
 
-        var authenticate = new MethodConfig
+        config.MethodConfigs.Add(new MethodConfig
         {
             HedgingPolicy = new HedgingPolicy
             {
@@ -300,14 +298,9 @@ internal sealed partial class EtcdConnection : IDisposable
                 HedgingDelay = s_authenticateHedgingDelay,
                 NonFatalStatusCodes = { StatusCode.Unavailable },
             },
-            Names = { new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" } },
-        };
-
-        return new ServiceConfig
-        {
-            LoadBalancingConfigs = { new RoundRobinConfig() },
-            MethodConfigs = { retry, authenticate },
-        };
+            Names = { authenticate },
+        });
+        return config;
     }
 
     private static SslClientAuthenticationOptions CreateSslOptions(EtcdTlsOptions tls, out X509Certificate2? clientCertificate) =>
