@@ -54,6 +54,7 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)] // Why: see ScenarioAuth (an open finding under auth).
     public async Task EachMemberHung_UnderLoad_NoCallFailsAndLostRecordsBackWithinOneSecond()
     {
         // Longer than the 5 s lease: a hung leader resumes believing every lease expired (etcd issue 15247).
