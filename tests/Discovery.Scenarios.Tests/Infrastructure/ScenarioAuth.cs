@@ -20,7 +20,7 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// <list type="bullet">
 /// <item><c>LeastPrivilegeTests</c> and <c>NoSecretTests</c> start their own auth etcd with their own users in every
 /// run, so the mode would only run them twice.</item>
-/// <item><c>EtcdIncidentTests.EachMemberHung_…</c>: an open finding. Under auth it passed 5 of 6 runs (it failed every
+/// <item><c>EtcdIncidentTests.EachMemberHung_…</c>: an open finding. Under auth it passed 8 of 9 runs (it failed every
 /// run before the login was hedged and freed from its first caller's deadline); the failing run, in the full roles
 /// pass on a loaded machine, had a server started during the third hang take 3 s to listen, then about 6 s to get its
 /// token and lease and list its control record, and its records were not in etcd within the scenario's 12 s. Where
