@@ -26,6 +26,11 @@ internal sealed partial class EtcdConnection : IDisposable
     // password on every Authenticate (bcrypt): tens of milliseconds, a few hundred on a loaded machine.
     private static readonly TimeSpan s_authenticateHedgingDelay = TimeSpan.FromSeconds(1);
 
+    // How long a Range waits for its answer before another is sent (to the next member). A Range is a read, so a
+    // second copy costs etcd only the read; a healthy member answers in milliseconds, a listing page of 1,000 keys in
+    // tens of them here, so hedges go out only when a member hangs or is far behind.
+    private static readonly TimeSpan s_rangeHedgingDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly GrpcChannel _channel;
     private readonly MemberResolverFactory _members;
     private readonly CancellationTokenSource _stopping = new();
@@ -260,7 +265,6 @@ internal sealed partial class EtcdConnection : IDisposable
         };
         foreach (var (service, method) in new[]
         {
-            ("etcdserverpb.KV", "Range"),
             ("etcdserverpb.KV", "Put"),
             ("etcdserverpb.KV", "DeleteRange"),
             ("etcdserverpb.Lease", "LeaseGrant"),
@@ -279,29 +283,39 @@ internal sealed partial class EtcdConnection : IDisposable
         // the first has not answered within s_authenticateHedgingDelay, and the first token wins (a spare token
         // costs etcd a password hash and expires unused). With one member a hedge could only ask the same member
         // again, adding password hashes to a member that is slow already: Authenticate is then retried as reads are.
+        //
+        // Range is hedged for the same reason with two members or more: a listing (a watcher's first, or the control
+        // record's, which a server reads before it registers) sent to a hung member used to wait out its whole
+        // deadline (3 s) and a backoff before the next attempt could meet a member that answers.
         var config = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() }, MethodConfigs = { retry } };
         var authenticate = new MethodName { Service = "etcdserverpb.Auth", Method = "Authenticate" };
+        var range = new MethodName { Service = "etcdserverpb.KV", Method = "Range" };
         if (members < 2)
         {
             retry.Names.Add(authenticate);
+            retry.Names.Add(range);
             return config;
         }
 
-        config.MethodConfigs.Add(new MethodConfig
-        {
-            HedgingPolicy = new HedgingPolicy
-            {
-                // One more than the members: round_robin's next pick is the next member only when no other call
-                // picked in between, so a hedge may meet the hung member again (seen with two members, calls and
-                // hedges in step). grpc-dotnet allows 5 attempts at most (GrpcChannelOptions.MaxRetryAttempts).
-                MaxAttempts = Math.Min(members + 1, 5),
-                HedgingDelay = s_authenticateHedgingDelay,
-                NonFatalStatusCodes = { StatusCode.Unavailable },
-            },
-            Names = { authenticate },
-        });
+        config.MethodConfigs.Add(Hedged(authenticate, s_authenticateHedgingDelay, members));
+        config.MethodConfigs.Add(Hedged(range, s_rangeHedgingDelay, members));
         return config;
     }
+
+    // A hedged method: another attempt every delay while none has answered, and at once after an Unavailable.
+    private static MethodConfig Hedged(MethodName method, TimeSpan delay, int members) => new()
+    {
+        HedgingPolicy = new HedgingPolicy
+        {
+            // One more than the members: round_robin's next pick is the next member only when no other call picked
+            // in between, so a hedge may meet the hung member again (seen with two members, calls and hedges in
+            // step). grpc-dotnet allows 5 attempts at most (GrpcChannelOptions.MaxRetryAttempts).
+            MaxAttempts = Math.Min(members + 1, 5),
+            HedgingDelay = delay,
+            NonFatalStatusCodes = { StatusCode.Unavailable },
+        },
+        Names = { method },
+    };
 
     private static SslClientAuthenticationOptions CreateSslOptions(EtcdTlsOptions tls, out X509Certificate2? clientCertificate) =>
         TlsClientSettings.Create(tls.CaFile, tls.CertFile, tls.KeyFile, out clientCertificate);
