@@ -105,6 +105,7 @@ internal sealed partial class EtcdAuthenticator : IDisposable
     {
         // Off the caller's stack: the lock above is held while this starts.
         await Task.Yield();
+        var started = _time.GetTimestamp();
         try
         {
             // Bounded by this class's own clock as well as by the call's deadline: every caller waits for this fetch,
@@ -116,6 +117,7 @@ internal sealed partial class EtcdAuthenticator : IDisposable
             var response = await call.ResponseAsync.WaitAsync(_timeout + s_fetchGrace, _time, cancellationToken).ConfigureAwait(false);
             var token = new TokenEntry(response.Token, _time.GetUtcNow() + s_tokenLifetime);
             _token = token;
+            Log.TokenFetched(_logger, _username, _time.GetElapsedTime(started).TotalMilliseconds);
             return token;
         }
         catch (TimeoutException)
@@ -155,6 +157,9 @@ internal sealed partial class EtcdAuthenticator : IDisposable
 
         [LoggerMessage(2, LogLevel.Debug, "Dropped the etcd auth token of user '{Username}': etcd no longer accepts it")]
         public static partial void TokenDropped(ILogger logger, string username);
+
+        [LoggerMessage(5, LogLevel.Debug, "Got an etcd auth token for user '{Username}' in {ElapsedMs:0} ms")]
+        public static partial void TokenFetched(ILogger logger, string username, double elapsedMs);
 
         [LoggerMessage(4, LogLevel.Information, "No etcd auth token for user '{Username}' yet ({Reason}); the next call asks again")]
         public static partial void FetchFailed(ILogger logger, string username, string reason);
