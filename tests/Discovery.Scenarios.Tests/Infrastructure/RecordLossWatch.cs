@@ -26,13 +26,15 @@ internal sealed class RecordLossWatch : IAsyncDisposable
     private readonly List<RecordLoss> _closed = [];
     private readonly List<EtcdConnection> _connections = [];
     private readonly Dictionary<string, string> _streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, List<(string Member, TimeSpan At)>> _arrivals = [];
+    private readonly List<(TimeSpan At, TimeSpan Lag)> _lags = [];
     private readonly Task[] _loops;
     private int _watching;
 
     private RecordLossWatch(IReadOnlyList<EtcdNode> members, string service, long startRevision)
     {
         _prefix = service + "/";
-        _loops = [.. members.Select(m => Task.Run(() => WatchMemberAsync(m, startRevision, _stop.Token)))];
+        _loops = [.. members.Select(m => Task.Run(() => WatchMemberAsync(m, startRevision, _stop.Token))), ProbeLagAsync(_stop.Token)];
     }
 
     /// <summary>Time since the watch started: the clock of every <see cref="RecordLoss"/>.</summary>
@@ -89,6 +91,36 @@ internal sealed class RecordLossWatch : IAsyncDisposable
         lock (_lock)
         {
             return string.Join("; ", _streams.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
+        }
+    }
+
+    /// <summary>
+    /// For a failure message: when each member delivered the loss's put, and how late this process's thread pool ran
+    /// between the deletion and the put (a stalled test process sees every put late, however soon etcd applied it).
+    /// </summary>
+    public string Explain(RecordLoss loss)
+    {
+        lock (_lock)
+        {
+            var arrivals = loss.BackRevision is { } back && _arrivals.TryGetValue(back, out var list)
+                ? string.Join(", ", list.Select(a => $"{a.Member} at +{a.At.TotalSeconds:0.000} s"))
+                : "none";
+            var end = loss.BackAt ?? Now;
+            var lags = _lags.Where(l => l.At >= loss.DeletedAt && l.At - l.Lag <= end).Select(l => l.Lag).ToList();
+            var lag = lags.Count == 0 ? "less than 50 ms" : $"up to {lags.Max().TotalMilliseconds:0} ms";
+            return $"{loss}; put delivered by {arrivals}; this process's thread pool ran {lag} late in between";
+        }
+    }
+
+    /// <summary>The thread-pool lags of this process past 50 ms since <paramref name="from"/>, for a failure message.</summary>
+    public string DescribeLags(TimeSpan from)
+    {
+        lock (_lock)
+        {
+            var lags = _lags.Where(l => l.At >= from).ToList();
+            return lags.Count == 0
+                ? "none past 50 ms"
+                : $"{lags.Count} past 50 ms, up to {lags.Max(l => l.Lag).TotalMilliseconds:0} ms: {string.Join(", ", lags.Select(l => $"+{l.At.TotalSeconds:0.0} s {l.Lag.TotalMilliseconds:0} ms"))}";
         }
     }
 
@@ -164,7 +196,7 @@ internal sealed class RecordLossWatch : IAsyncDisposable
 
                     foreach (var revision in response.Events.GroupBy(e => e.Kv.ModRevision))
                     {
-                        Apply(revision.Key, revision);
+                        Apply(member.Name, revision.Key, revision);
                         next = revision.Key + 1;
                     }
 
@@ -191,12 +223,38 @@ internal sealed class RecordLossWatch : IAsyncDisposable
         }
     }
 
-    private void Apply(long revision, IEnumerable<Mvccpb.Event> events)
+    // Every 20 ms, how late a thread-pool continuation ran; lags past 50 ms are kept.
+    private async Task ProbeLagAsync(CancellationToken stop)
+    {
+        var period = TimeSpan.FromMilliseconds(20);
+        while (!stop.IsCancellationRequested)
+        {
+            var before = Now;
+            await Task.Delay(period, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var lag = Now - before - period;
+            if (lag > TimeSpan.FromMilliseconds(50))
+            {
+                lock (_lock)
+                {
+                    _lags.Add((Now, lag));
+                }
+            }
+        }
+    }
+
+    private void Apply(string member, long revision, IEnumerable<Mvccpb.Event> events)
     {
         var now = Now;
         var utc = DateTime.UtcNow;
         lock (_lock)
         {
+            if (!_arrivals.TryGetValue(revision, out var arrivals))
+            {
+                _arrivals[revision] = arrivals = [];
+            }
+
+            arrivals.Add((member, now));
+
             // Each member delivers revisions in order, so whichever is ahead applies each revision first, in order.
             if (!_applied.Add(revision))
             {

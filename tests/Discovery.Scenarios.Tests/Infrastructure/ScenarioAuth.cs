@@ -15,22 +15,13 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 /// tests/Discovery.Scenarios.Tests --filter AuthMode!=excluded</c>.
 /// </summary>
 /// <remarks>
-/// Scenarios outside the mode carry <c>[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)]</c>, for these reasons (the
-/// one place they are stated):
-/// <list type="bullet">
-/// <item><c>LeastPrivilegeTests</c> and <c>NoSecretTests</c> start their own auth etcd with their own users in every
-/// run, so the mode would only run them twice.</item>
-/// <item><c>EtcdIncidentTests.EachMemberHung_…</c>: an open finding. Under auth it passed 8 of 9 runs (it failed every
-/// run before the login was hedged and freed from its first caller's deadline); the failing run, in the full roles
-/// pass on a loaded machine, had a server started during the third hang take 3 s to listen, then about 6 s to get its
-/// token and lease and list its control record, and its records were not in etcd within the scenario's 12 s. Where
-/// the time goes (the login's raft round behind a new leader, password hashing on a loaded member) is not
-/// measured yet.</item>
-/// </list>
-/// Two scenarios need more than the three roles: the etcd wipe (etcd keeps users, roles and the auth switch in the
+/// Scenarios outside the mode carry <c>[Trait(ScenarioAuth.Trait, ScenarioAuth.Excluded)]</c>: only
+/// <c>LeastPrivilegeTests</c> and <c>NoSecretTests</c>, which start their own auth etcd with their own users in every
+/// run, so the mode would only run them twice (the one place this is stated).
+/// <para>Two scenarios need more than the three roles: the etcd wipe (etcd keeps users, roles and the auth switch in the
 /// wiped data, so the scenario restores them as an operator would, <see cref="RestoreAfterWipeAsync"/>, and times
 /// re-registration from there), and the Go client (etcd's Go resolver reads the prefix <c>{service}</c> without the
-/// slash: <see cref="EtcdRoles.GoClientUser"/>).
+/// slash: <see cref="EtcdRoles.GoClientUser"/>).</para>
 /// </remarks>
 internal static class ScenarioAuth
 {

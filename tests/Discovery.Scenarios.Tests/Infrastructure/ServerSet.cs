@@ -11,10 +11,11 @@ namespace Discovery.Scenarios.Tests.Infrastructure;
 internal sealed class ServerSet(
     IReadOnlyList<string> etcdUrls, EtcdClient etcd, string service, TimeSpan? leaseTtl = null, IReadOnlyList<string>? extraArguments = null) : IAsyncDisposable
 {
-    // Warnings, plus Discovery's own Information lines (registered, lease gone, registered again): a failed scenario
-    // prints them, and they are what tells a slow registration from a slow client.
+    // Warnings, plus Discovery's own lines down to Debug (registered, lease gone, registered again, how long each login
+    // took, each failed attempt): a failed scenario prints them, and they are what tells a slow registration from a
+    // slow client, and where a slow registration spent its time.
     private readonly Dictionary<string, string> _logLevels =
-        new(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Information" };
+        new(EchoServerOptions.QuietLogLevels, StringComparer.Ordinal) { ["Discovery"] = "Debug" };
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, EchoServerProcess> _servers = new(StringComparer.Ordinal);
