@@ -82,10 +82,7 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
         {
             output.WriteLine($"hangs: {string.Join("; ", hangs)}; losses: {string.Join("; ", records.Losses)}; watch: {records.DescribeStreams()}");
             output.WriteLine($"at +{records.Now.TotalSeconds:0.000} s ({DateTime.UtcNow:HH:mm:ss.fff} UTC); this process's thread-pool lags: {records.DescribeLags(TimeSpan.Zero)}");
-            foreach (var id in servers.Live.Except(["s1", "s2", "s3", "s4"]))
-            {
-                output.WriteLine($"--- {id} ---{Environment.NewLine}{string.Join(Environment.NewLine, servers[id].Process.StandardOutputLines)}");
-            }
+            WriteLogs(servers.Live.Except(["s1", "s2", "s3", "s4"]).Select(id => servers[id]));
 
             throw;
         }
@@ -129,10 +126,7 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
         }
 
         // How long each server started during a hang took to register, and where the time went: printed in every run.
-        foreach (var id in servers.Live.Except(["s1", "s2", "s3", "s4"]))
-        {
-            output.WriteLine($"--- {id} ---{Environment.NewLine}{string.Join(Environment.NewLine, servers[id].Process.StandardOutputLines)}");
-        }
+        WriteLogs(servers.Live.Except(["s1", "s2", "s3", "s4"]).Select(id => servers[id]));
 
         var summary = await client.StopAsync();
         var now = records.Now;
@@ -194,10 +188,7 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
         output.WriteLine($"outage {ScenarioLength.EtcdOutage.TotalSeconds:0} s; all registered {registeredAfter.TotalMilliseconds:0} ms after etcd answered again at {backAt:HH:mm:ss.fff}; {summary}");
 
         // Where each server's re-registration spent its time: printed in every run.
-        foreach (var id in all)
-        {
-            output.WriteLine($"--- {id} ---{Environment.NewLine}{string.Join(Environment.NewLine, servers[id].Process.StandardOutputLines)}");
-        }
+        WriteLogs(all.Select(id => servers[id]));
 
         Assert.True(summary.Failed == 0, summary.ToString());
         Assert.True(registeredAfter <= TimeSpan.FromSeconds(2), $"re-registration took {registeredAfter.TotalMilliseconds:0} ms");
@@ -251,10 +242,7 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
         var timings = late.Select(s => Timing(s, monitor.FirstSeenAt($"{service}/{s.Address}"), client.FirstServed(s.InstanceId), backAt, log)).ToList();
         output.WriteLine($"outage {ReportedOutage.TotalSeconds:0} s; {string.Join("; ", timings.Select(t => t.Text))}; {summary}");
         output.WriteLine(log.ToString());
-        foreach (var server in late)
-        {
-            output.WriteLine($"--- {server}:{Environment.NewLine}{string.Join(Environment.NewLine, server.Process.StandardOutputLines)}");
-        }
+        WriteLogs(late);
 
         Assert.True(summary.Failed == 0, summary.ToString());
         Assert.Empty(monitor.Problems);
@@ -277,6 +265,14 @@ public sealed partial class EtcdIncidentTests(ITestOutputHelper output)
         // Negative when the client routed to the server before the monitor's next read returned the record.
         var seenToSent = Stopwatch.GetElapsedTime(seen, call.SentAt);
         return (seenToSent, $"{registered}, first answered call sent {seenToSent.TotalMilliseconds:0} ms later and answered {Stopwatch.GetElapsedTime(seen, call.RepliedAt).TotalMilliseconds:0} ms later");
+    }
+
+    private void WriteLogs(IEnumerable<EchoServerProcess> servers)
+    {
+        foreach (var server in servers)
+        {
+            output.WriteLine($"--- {server} ---{Environment.NewLine}{string.Join(Environment.NewLine, server.Process.StandardOutputLines)}");
+        }
     }
 
     private static async Task<bool> AllRegisteredAsync(EtcdClient etcd, ServerSet servers, string[] ids)
